@@ -1,0 +1,1 @@
+"""Lexicons as data: YAML term lists per category, compiled once."""

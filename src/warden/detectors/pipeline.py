@@ -1,0 +1,45 @@
+"""Runs every detector over a batch and gathers findings and scores per text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from warden.detectors.base import Detector, Scorer, TextItem
+from warden.domain.findings import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """All the evidence the pipeline found in one text."""
+
+    findings: tuple[Finding, ...]
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+class Pipeline:
+    def __init__(self, detectors: Sequence[Detector]) -> None:
+        self.detectors = tuple(detectors)
+        self.versions = {d.name: d.version for d in self.detectors}
+
+    def run(self, batch: Sequence[TextItem]) -> list[Detection]:
+        per_item: list[list[Finding]] = [[] for _ in batch]
+        scores: list[dict[str, float]] = [{} for _ in batch]
+        for detector in self.detectors:
+            for i, found in enumerate(detector.detect(batch)):
+                per_item[i].extend(found)
+            if isinstance(detector, Scorer):
+                for i, item_scores in enumerate(detector.scores(batch)):
+                    scores[i].update(item_scores)
+        return [Detection(_dedupe(f), s) for f, s in zip(per_item, scores, strict=True)]
+
+
+def _dedupe(findings: list[Finding]) -> tuple[Finding, ...]:
+    """Drop repeats of the same category on the same span (two normal forms
+    can find one word twice); order by position for readable output."""
+    best: dict[tuple[str, int, int], Finding] = {}
+    for f in findings:
+        key = (f.category, f.start, f.end)
+        if key not in best or f.score > best[key].score:
+            best[key] = f
+    return tuple(sorted(best.values(), key=lambda f: (f.start, -f.end, f.category)))

@@ -1,0 +1,47 @@
+"""Every detector Warden knows, by name. The pipeline is built from here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from warden.detectors.base import Detector
+from warden.domain.errors import ConfigurationError
+
+DetectorFactory = Callable[[], Detector]
+
+_FACTORIES: dict[str, DetectorFactory] = {}
+
+
+def register(name: str) -> Callable[[DetectorFactory], DetectorFactory]:
+    """Class or function decorator adding a detector factory to the registry."""
+
+    def add(factory: DetectorFactory) -> DetectorFactory:
+        if name in _FACTORIES:
+            raise ConfigurationError(f"detector {name!r} registered twice")
+        _FACTORIES[name] = factory
+        return factory
+
+    return add
+
+
+def _load_builtins() -> None:
+    # Importing the modules runs their @register decorators.
+    from warden.detectors import links, registers  # noqa: F401
+    from warden.detectors.lexicon import detector as _lexicon  # noqa: F401
+    from warden.detectors.pii import detectors as _pii  # noqa: F401
+    from warden.detectors import patterns  # noqa: F401
+
+
+def available() -> list[str]:
+    _load_builtins()
+    return sorted(_FACTORIES)
+
+
+def create(names: Iterable[str] | None = None) -> list[Detector]:
+    """Instantiate the named detectors (all registered ones by default)."""
+    _load_builtins()
+    chosen = list(names) if names is not None else sorted(_FACTORIES)
+    unknown = [n for n in chosen if n not in _FACTORIES]
+    if unknown:
+        raise ConfigurationError(f"unknown detector(s): {', '.join(unknown)}; known: {', '.join(sorted(_FACTORIES))}")
+    return [_FACTORIES[n]() for n in chosen]
