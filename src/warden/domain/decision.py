@@ -13,6 +13,7 @@ class Reason:
     """Why one policy rule fired, in the policy's own words."""
 
     rule_id: str
+    category: str
     title: str
     action: OutboundAction | InboundAction
     categories: tuple[str, ...]
@@ -26,6 +27,7 @@ class Reason:
     def to_dict(self) -> dict[str, object]:
         return {
             "rule": self.rule_id,
+            "category": self.category,
             "title": self.title,
             "action": self.action.value,
             "categories": list(self.categories),
@@ -51,8 +53,8 @@ class Decision:
 
     @property
     def categories(self) -> list[str]:
-        """Rule ids that fired, strictest first (stable across runs)."""
-        return [r.rule_id for r in self.reasons]
+        """Policy categories that fired, strictest first (stable across runs)."""
+        return list(dict.fromkeys(r.category for r in self.reasons))
 
     def to_dict(self) -> dict[str, object]:
         return {
