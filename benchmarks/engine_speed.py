@@ -1,0 +1,81 @@
+"""Speed and memory of the whole risk engine (normalise, lexicons, PII,
+links, registers, patterns, policy) in ONE process on this machine.
+
+    .venv/bin/python benchmarks/engine_speed.py [--texts 20000]
+
+Prints batch throughput, single-text latency percentiles and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _corpus import texts  # noqa: E402
+
+from warden.domain.context import CheckContext, Registers  # noqa: E402
+from warden.engine import Engine  # noqa: E402
+
+REGISTERS = Registers(active_proceedings=("Jo Bloggs", "Sam Smith"), anonymity=("Alex Doe",),
+                      operations=("Nightjar", "Kestrel"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--texts", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=256)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    engine = Engine()
+    build = time.perf_counter() - started
+    corpus = texts(args.texts)
+    context = CheckContext(registers=REGISTERS)
+    contexts = [context] * args.batch
+    mean_chars = statistics.mean(len(t) for t in corpus)
+
+    engine.check_batch(corpus[: args.batch], contexts)  # warm caches
+    gc.collect()
+    started = time.perf_counter()
+    for i in range(0, len(corpus), args.batch):
+        chunk = corpus[i:i + args.batch]
+        engine.check_batch(chunk, contexts[: len(chunk)])
+    batch_rate = len(corpus) / (time.perf_counter() - started)
+
+    latencies = []
+    for text in corpus[:5000]:
+        t0 = time.perf_counter()
+        engine.check(text, context)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Warden engine speed — {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"one process, {len(corpus):,} texts (mean {mean_chars:.0f} chars) from shared/data + demo samples")
+    print(f"{'measure':<36}{'value':>14}{'target':>14}")
+    rows = [
+        ("engine build (s)", f"{build:.2f}", ""),
+        ("batch throughput (texts/s)", f"{batch_rate:,.0f}", ">= 5,000"),
+        ("single text p50 (ms)", f"{pct(50):.3f}", ""),
+        ("single text p95 (ms)", f"{pct(95):.3f}", ""),
+        ("single text p99 (ms)", f"{pct(99):.3f}", "<= 5"),
+        ("single text max (ms)", f"{latencies[-1]:.3f}", ""),
+        ("peak memory, RSS (MB)", f"{peak_mb:.0f}", "<= 400"),
+    ]
+    for name, value, target in rows:
+        print(f"{name:<36}{value:>14}{target:>14}")
+
+
+if __name__ == "__main__":
+    main()
