@@ -17,6 +17,7 @@ from warden.domain.enums import AccountType, Direction
 from warden.domain.errors import InvalidInput
 from warden.engine import Engine
 from warden.policy.loader import load
+from warden.settings import get_settings
 
 
 def _text_argument(text: str) -> str:
@@ -74,6 +75,9 @@ def check_command(text: str | None, direction: str, account_type: str, policy: s
     failed (each reported with its line number), 2 for a bad command line,
     policy or text.
     """
+    settings = get_settings()
+    policy = policy or settings.policy
+    workers = workers or settings.workers
     context = build_context(direction, account_type, registers, election_period)
     if input_path is not None:
         if text is not None:
@@ -81,7 +85,7 @@ def check_command(text: str | None, direction: str, account_type: str, policy: s
         sys.exit(_check_file(input_path, output_path, policy, context, workers))
     if text is None:
         raise click.UsageError("give a TEXT to check, '-' to read it from stdin, or --input FILE.jsonl")
-    engine = Engine(load(policy))
+    engine = Engine(load(policy), max_chars=settings.max_text_chars)
     value = _text_argument(text)
     decision = engine.check(value, context)
     if output_format == "json":
