@@ -19,10 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _corpus import texts  # noqa: E402
-
-from warden.domain.context import CheckContext, Registers  # noqa: E402
-from warden.engine import Engine  # noqa: E402
+from _corpus import texts
+from warden.domain.context import CheckContext, Registers
+from warden.engine import Engine
 
 REGISTERS = Registers(active_proceedings=("Jo Bloggs", "Sam Smith"), anonymity=("Alex Doe",),
                       operations=("Nightjar", "Kestrel"))

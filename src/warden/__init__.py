@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warden.domain import AccountType, CheckContext, Decision, Direction, Registers
 from warden.domain.errors import WardenError
+
+if TYPE_CHECKING:
+    from warden.engine import Engine
 
 __version__ = "0.1.0"
 __all__ = ["AccountType", "CheckContext", "Decision", "Direction", "Registers", "WardenError", "check"]
 
 
 @lru_cache(maxsize=4)
-def _engine(policy: str | None):  # type: ignore[no-untyped-def]
+def _engine(policy: str | None) -> Engine:
     from warden.engine import Engine
     from warden.policy.loader import load
 

@@ -20,6 +20,8 @@ def found(text: str) -> set[tuple[str, str]]:
         ("Burglary is down 50% this year", ("pattern.statistic", "down 50%")),
         ("crime fell by 12 per cent (source: ONS)", ("pattern.source_cited", "source:")),
         ("Mr Patel was seen", ("pattern.person_name", "Mr Patel")),
+        ("an assault in Elm Rd last night", ("pattern.street_name", "Elm Rd")),
+        ("closed on Upper Church Street", ("pattern.street_name", "Upper Church Street")),
     ],
 )
 def test_patterns(text: str, expected: tuple[str, str]) -> None:

@@ -56,7 +56,8 @@ class _Progress:
 @click.option("--direction", type=click.Choice([d.value for d in Direction]), default="outbound", show_default=True)
 @click.option("--account-type", type=click.Choice([a.value for a in AccountType]), default="corporate",
               show_default=True)
-@click.option("--policy", "policy", metavar="FILE|NAME", help="Policy pack file, or built-in 'uk-policing'/'enterprise'.")
+@click.option("--policy", "policy", metavar="FILE|NAME",
+              help="Policy pack file, or built-in 'uk-policing'/'enterprise'.")
 @click.option("--registers", type=click.Path(path_type=Path, dir_okay=False),
               help="YAML with active_proceedings, anonymity, operations and links: {allow, deny}.")
 @click.option("--election-period", is_flag=True, help="Apply pre-election (purdah) escalations.")

@@ -14,7 +14,7 @@ from warden.domain.findings import Finding
 class TextItem:
     """One text to check, with its normal forms computed once, on demand."""
 
-    __slots__ = ("text", "context", "__dict__")
+    __slots__ = ("__dict__", "context", "text")
 
     def __init__(self, text: str, context: CheckContext | None = None) -> None:
         self.text = text
@@ -46,9 +46,14 @@ class TextItem:
 class Detector(Protocol):
     """Finds evidence in texts. ``categories`` lists what it may report."""
 
-    name: str
-    version: str
-    categories: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def categories(self) -> tuple[str, ...]: ...
 
     def detect(self, batch: Sequence[TextItem]) -> list[list[Finding]]:
         """One list of findings per item, in batch order."""
@@ -60,8 +65,13 @@ class Scorer(Protocol):
     """A detector that also gives a probability per category for every text
     (learned classifiers), whether or not it crosses a threshold."""
 
-    name: str
-    version: str
-    score_categories: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def score_categories(self) -> tuple[str, ...]: ...
 
     def scores(self, batch: Sequence[TextItem]) -> list[dict[str, float]]: ...

@@ -109,9 +109,10 @@ class LinkDetector:
             if not host:
                 continue
 
-            def add(category: str, explanation: str, score: float = 1.0, severity: int = 2) -> None:
+            def add(category: str, explanation: str, severity: int = 2,
+                    start: int = start, end: int = end, host: str = host) -> None:
                 out.append(item.finding(form, start, end, detector=self.name, version=self.version,
-                                        category=category, score=score, severity=severity,
+                                        category=category, score=1.0, severity=severity,
                                         explanation=explanation, entry=host))
 
             add("link.url", f"link to {host}", severity=1)

@@ -46,7 +46,9 @@ _UPPER = re.compile(r"[A-Z]")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
                        "8": "b", "9": "g", "@": "a", "$": "s", "!": "i", "|": "i",
                        "+": "t", "€": "e"})
-_LEET_TOKEN = re.compile(r"(?<![\w@$|+€])[\w@$!|+€]*[a-z][\w@$!|+€]*")
+# Only tokens holding both a letter and a leet character are visited; the
+# look-aheads stop at the token's end, so matching stays linear.
+_LEET_TOKEN = re.compile(r"(?<![\w@$!|+€])(?=[\w@$!|+€]*[a-z])(?=[\w@$!|+€]*[0-9@$!|+€])[\w@$!|+€]+")
 _LEET_CHARS = re.compile(r"[0-9@$!|+€]")
 _LETTER = re.compile(r"[a-z]")
 # "f u c k", "f.u.c.k", "f-u-c-k": three or more single letters with one
@@ -148,25 +150,32 @@ def light(text: str) -> Normalised:
 
 
 def _fold_leet(match: re.Match[str]) -> str:
-    token = match.group(0)
-    if not _LEET_CHARS.search(token):
-        return token
+    whole = match.group(0)
+    # Trailing symbols are punctuation ("shit!"), not letters.
+    token = whole.rstrip("@$!|+€")
+    tail = whole[len(token):]
     letters = len(_LETTER.findall(token))
     if letters < 2 and letters < len(token) - letters:
-        return token
-    return token.translate(_LEET)
+        return whole
+    return token.translate(_LEET) + tail
 
 
 def full(base: Normalised, *, keep_doubles: bool = False) -> Normalised:
     """The lexicon form. ``keep_doubles`` collapses long runs to two letters
     instead of one ("killllll" -> "kill"), for the second pass."""
     form = base
-    form = _rewrite(form, _LEET_TOKEN, _fold_leet)
+    text = base.text
+    # Cheap tests first: most texts need few of these steps.
+    if _LEET_CHARS.search(text):
+        form = _rewrite(form, _LEET_TOKEN, _fold_leet)
     form = _rewrite(form, _SPACED, lambda m: _SEPARATORS.sub("", m.group(0)))
-    form = _rewrite(form, _HYPHENS, " ")
-    form = _rewrite(form, _WHITESPACE, " ")
-    double = keep_doubles
-    form = _rewrite(form, _REPEATS, lambda m: m.group(1) * (2 if double else 1))
+    if "-" in text or "_" in text:
+        form = _rewrite(form, _HYPHENS, " ")
+    if _WHITESPACE.search(form.text):
+        form = _rewrite(form, _WHITESPACE, " ")
+    if _REPEATS.search(form.text):
+        double = keep_doubles
+        form = _rewrite(form, _REPEATS, lambda m: m.group(1) * (2 if double else 1))
     return form
 
 

@@ -45,15 +45,21 @@ _AGE_AFTER_NAME = re.compile(r"(?:,\s?|\s\(|,\s?aged\s)(\d{1,2})(?:\)|,|\.|\s|$)
 _FIRST_NAME_AGE = re.compile(r"(?<![\w@#])([A-Z][a-z]{1,20}),\s?(\d{1,2}),")
 _SCHOOL = re.compile(r"(?<![\w@#])(?:St\.?\s)?(?:[A-Z][a-z'’]{1,20}\s){1,4}"
                      r"(?:Primary|Secondary|High|Grammar|Academy|School|College|Infants|Juniors|Junior School)\b")
+_STREET = re.compile(r"(?<![\w@#])(?:[A-Z][a-z'’]{1,20}\s){1,3}(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|"
+                     r"Crescent|Drive|Dr|Way|Gardens|Terrace|Grove|Place|Court|Mews|Row|Walk|Square|Hill|Parade|"
+                     r"View|Rise|Vale)\b(?!\s(?:Station|School|Academy|Primary|Surgery|Hospital|Police))")
 _CHILD_AGE = re.compile(r"\b(\d{1,2})\s?(?:-\s?)?(?:yr|year)s?\s?-?\s?old\b|\baged\s(\d{1,2})\b", re.IGNORECASE)
+# Statistics are read from the light form (already lower case).
 _STATISTIC = re.compile(
     r"\b(?:down|up|fell|fallen|rose|risen|dropped|cut|reduced|increased|decreased|slashed|drop|rise|fall)"
     r"\s(?:by\s)?(?:over\s|almost\s|nearly\s)?\d{1,3}(?:\.\d{1,2})?\s?(?:%|per\s?cent)"
-    r"|\b\d{1,3}(?:\.\d{1,2})?\s?(?:%|per\s?cent)\s(?:fall|drop|rise|increase|reduction|decrease|cut)\b"
-    r"|\b(?:halved|doubled|trebled|tripled)\b", re.IGNORECASE)
+    r"|\b\d{1,3}(?:\.\d{1,2})?\s?(?:%|per\s?cent)\s(?:fall|drop|rise|increase|reduction|decrease|cut)\b")
+_STATISTIC_WORDS = re.compile(r"\b(?:halved|doubled|trebled|tripled)\b")
+_SCHOOL_WORDS = re.compile(r"primary|secondary|high|grammar|academy|school|college|infants|juniors")
+_DIGIT = re.compile(r"\d")
 _SOURCE = re.compile(r"\b(?:source[sd]?:|according\sto|figures\s(?:from|published)|data\s(?:from|published)|"
                      r"\bons\b|office\sfor\snational\sstatistics|home\soffice\sfigures|official\sfigures|"
-                     r"published\s(?:data|figures)|see\s(?:the\s)?(?:link|report))", re.IGNORECASE)
+                     r"published\s(?:data|figures)|see\s(?:the\s)?(?:link|report))")
 
 
 def _is_name(candidate: str) -> bool:
@@ -66,7 +72,7 @@ class PatternDetector:
     name = "patterns"
     version = VERSION
     categories = ("pattern.person_name", "pattern.named_person_age", "pattern.named_child", "pattern.child_age",
-                  "pattern.school_name", "pattern.statistic", "pattern.source_cited")
+                  "pattern.school_name", "pattern.street_name", "pattern.statistic", "pattern.source_cited")
 
     def detect(self, batch: Sequence[TextItem]) -> list[list[Finding]]:
         return [self._one(item) for item in batch]
@@ -98,28 +104,34 @@ class PatternDetector:
                 out.append(self._finding(item, original, match.start(), close, category,
                                          f"names a person with their age ({candidate}, {years}): the usual "
                                          "shape of naming an arrested person, victim or witness"))
-        for match in _FIRST_NAME_AGE.finditer(text):
+        has_digit = _DIGIT.search(text) is not None
+        lowered = item.light.text
+        for match in _FIRST_NAME_AGE.finditer(text) if has_digit else ():
             if match.group(1).lower() in _NOT_NAMES or any(a <= match.start() < b for a, b in named_ages):
                 continue
             years = int(match.group(2))
             category = "pattern.named_child" if years < 18 else "pattern.named_person_age"
             out.append(self._finding(item, original, match.start(), match.end() - 1, category,
                                      f"names a person with their age ({match.group(1)}, {years})"))
-        for match in _SCHOOL.finditer(text):
+        for match in _STREET.finditer(text):
+            out.append(self._finding(item, original, match.start(), match.end(), "pattern.street_name",
+                                     f"names a street ({match.group(0)})", severity=1))
+        for match in _SCHOOL.finditer(text) if _SCHOOL_WORDS.search(lowered) else ():
             out.append(self._finding(item, original, match.start(), match.end(), "pattern.school_name",
                                      f"names a school ({match.group(0)})", severity=1))
-        if any(c.isdigit() for c in text) or "aged" in item.light.text:
-            form = item.light
-            for match in _CHILD_AGE.finditer(form.text):
+        form = item.light
+        if has_digit or "aged" in lowered:
+            for match in _CHILD_AGE.finditer(lowered):
                 years = int(match.group(1) or match.group(2))
                 if years < 18:
                     out.append(self._finding(item, form, match.start(), match.end(), "pattern.child_age",
                                              f"describes a child aged {years}"))
-        form = item.light
-        for match in _STATISTIC.finditer(form.text):
+        statistics = [*(_STATISTIC.finditer(lowered) if has_digit else ()), *_STATISTIC_WORDS.finditer(lowered)]
+        for match in statistics:
             out.append(self._finding(item, form, match.start(), match.end(), "pattern.statistic",
                                      "a statistical claim", severity=1))
-        for match in _SOURCE.finditer(form.text):
+        # A source only matters where there is a claim to source.
+        for match in _SOURCE.finditer(lowered) if statistics else ():
             out.append(self._finding(item, form, match.start(), match.end(), "pattern.source_cited",
                                      "cites a source", severity=1))
         return out

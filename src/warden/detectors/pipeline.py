@@ -35,11 +35,13 @@ class Pipeline:
 
 
 def _dedupe(findings: list[Finding]) -> tuple[Finding, ...]:
-    """Drop repeats of the same category on the same span (two normal forms
-    can find one word twice); order by position for readable output."""
-    best: dict[tuple[str, int, int], Finding] = {}
-    for f in findings:
-        key = (f.category, f.start, f.end)
-        if key not in best or f.score > best[key].score:
-            best[key] = f
-    return tuple(sorted(best.values(), key=lambda f: (f.start, -f.end, f.category)))
+    """One finding per stretch of text and category: a match inside a longer
+    match of the same category ("idiot" in "idiot driver", or the same word
+    found in two normal forms) adds nothing. Ordered by position."""
+    kept: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.category, f.start, -f.end, -f.score)):
+        last = kept[-1] if kept else None
+        if last is not None and last.category == f.category and last.start <= f.start and f.end <= last.end:
+            continue
+        kept.append(f)
+    return tuple(sorted(kept, key=lambda f: (f.start, -f.end, f.category)))

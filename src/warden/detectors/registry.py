@@ -26,10 +26,13 @@ def register(name: str) -> Callable[[DetectorFactory], DetectorFactory]:
 
 def _load_builtins() -> None:
     # Importing the modules runs their @register decorators.
-    from warden.detectors import links, registers  # noqa: F401
+    from warden.detectors import (  # noqa: F401
+        links,
+        patterns,
+        registers,
+    )
     from warden.detectors.lexicon import detector as _lexicon  # noqa: F401
     from warden.detectors.pii import detectors as _pii  # noqa: F401
-    from warden.detectors import patterns  # noqa: F401
 
 
 def available() -> list[str]:

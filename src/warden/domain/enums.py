@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     OUTBOUND = "outbound"
     INBOUND = "inbound"
 
 
-class AccountType(str, Enum):
+class AccountType(StrEnum):
     CORPORATE = "corporate"
     NEIGHBOURHOOD = "neighbourhood"
     PERSONAL_OFFICER = "personal_officer"
 
 
-class OutboundAction(str, Enum):
+class OutboundAction(StrEnum):
     """What happens to a draft, weakest first."""
 
     ALLOW = "allow"
@@ -25,7 +25,7 @@ class OutboundAction(str, Enum):
     BLOCK = "block"
 
 
-class InboundAction(str, Enum):
+class InboundAction(StrEnum):
     """What happens to a received message, weakest first."""
 
     NONE = "none"

@@ -87,8 +87,11 @@ def evaluate(
     """Apply every rule of the policy for the context's direction."""
     pack = policy.pack
     reasons: list[Reason] = []
-    for rule in pack.rules:
+    present = {f.category for f in findings}
+    for rule, (exact, prefixes) in zip(pack.rules, policy.triggers, strict=True):
         if rule.direction is not context.direction:
+            continue
+        if exact.isdisjoint(present) and not any(p.startswith(prefixes) for p in present if prefixes):
             continue
         evidence = _evidence(findings, rule.when)
         if evidence is None:
