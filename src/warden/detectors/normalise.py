@@ -53,7 +53,7 @@ _LEET_CHARS = re.compile(r"[0-9@$!|+€]")
 _LETTER = re.compile(r"[a-z]")
 # "f u c k", "f.u.c.k", "f-u-c-k": three or more single letters with one
 # repeated separator. Bounded quantifiers keep matching linear.
-_SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:([ .\-_*/])[a-z])(?:\1[a-z]){1,40}(?![a-z0-9])")
+_SPACED = re.compile(r"(?<![a-z0-9'])[a-z](?:([ .\-_*/])[a-z])(?:\1[a-z]){1,40}(?![a-z0-9])")
 _SEPARATORS = re.compile(r"[ .\-_*/]")
 _HYPHENS = re.compile(r"(?<=[a-z])[-_](?=[a-z])")
 _WHITESPACE = re.compile(r"\s{2,}|[\t\n\r]")
@@ -151,8 +151,8 @@ def light(text: str) -> Normalised:
 
 def _fold_leet(match: re.Match[str]) -> str:
     whole = match.group(0)
-    # Trailing symbols are punctuation ("shit!"), not letters.
-    token = whole.rstrip("@$!|+€")
+    # A trailing "!" is punctuation ("shit!"), not a letter; "wa$" still reads "was".
+    token = whole.rstrip("!")
     tail = whole[len(token):]
     letters = len(_LETTER.findall(token))
     if letters < 2 and letters < len(token) - letters:
