@@ -43,3 +43,13 @@ def test_scores_and_versions_are_collected_per_text() -> None:
     out = pipeline.run([TextItem("ab"), TextItem("abcd")])
     assert [d.scores for d in out] == [{"toxicity": 0.02}, {"toxicity": 0.04}]
     assert pipeline.versions == {"fixed": "1", "scores": "2"}
+
+
+def test_findings_per_category_are_capped() -> None:
+    from warden.detectors.pipeline import MAX_FINDINGS_PER_CATEGORY
+
+    spans = [("a", i * 2, i * 2 + 1) for i in range(100)] + [("b", 0, 1)]
+    found = Pipeline([Fixed(spans)]).run([TextItem("x " * 100)])[0].findings
+    assert sum(f.category == "a" for f in found) == MAX_FINDINGS_PER_CATEGORY
+    assert [f.start for f in found if f.category == "a"] == [i * 2 for i in range(MAX_FINDINGS_PER_CATEGORY)]
+    assert sum(f.category == "b" for f in found) == 1

@@ -35,6 +35,9 @@ yorkshire lancashire kent essex surrey sussex devon cornwall
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
 september october november december christmas easter halloween bank holiday
 operation op crime crimes arrest arrested charged appeal wanted cctv update news breaking
+ford vauxhall audi bmw toyota nissan honda volkswagen vw mercedes peugeot renault citroen kia hyundai skoda seat
+fiat mini land range rover volvo mazda tesla jaguar lexus suzuki mitsubishi subaru porsche dacia transit corsa
+focus fiesta astra golf polo
 """.split())
 
 _NAME = re.compile(r"(?<![\w@#])(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s)?[A-Z][a-z]{1,20}(?:[-'’][A-Z]?[a-z]{1,20})?"

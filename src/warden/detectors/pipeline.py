@@ -34,14 +34,25 @@ class Pipeline:
         return [Detection(_dedupe(f), s) for f, s in zip(per_item, scores, strict=True)]
 
 
+# Past this many findings of one category in one text, more evidence changes
+# no decision; the cap keeps hostile input ("🔪" x 30,000) from making policy
+# evaluation quadratic.
+MAX_FINDINGS_PER_CATEGORY = 25
+
+
 def _dedupe(findings: list[Finding]) -> tuple[Finding, ...]:
     """One finding per stretch of text and category: a match inside a longer
     match of the same category ("idiot" in "idiot driver", or the same word
     found in two normal forms) adds nothing. Ordered by position."""
     kept: list[Finding] = []
+    count = 0
     for f in sorted(findings, key=lambda f: (f.category, f.start, -f.end, -f.score)):
         last = kept[-1] if kept else None
-        if last is not None and last.category == f.category and last.start <= f.start and f.end <= last.end:
-            continue
+        if last is not None and last.category == f.category:
+            if (last.start <= f.start and f.end <= last.end) or count >= MAX_FINDINGS_PER_CATEGORY:
+                continue
+            count += 1
+        else:
+            count = 1
         kept.append(f)
     return tuple(sorted(kept, key=lambda f: (f.start, -f.end, f.category)))

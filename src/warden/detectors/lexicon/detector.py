@@ -131,7 +131,7 @@ class LexiconDetector:
                 if key not in hits or hits[key][0].severity < hit.severity:
                     hits[key] = (hit, normal[start:end])
         if len(hits) > 1:
-            hits = {key: value for key, value in hits.items() if not _covered(key, value[0].severity, hits)}
+            hits = _drop_covered(hits)
         text, name, version = item.text, self.name, self.version
         return [
             Finding(
@@ -151,9 +151,20 @@ class LexiconDetector:
         ]
 
 
-def _covered(key: tuple[str, int, int], severity: int, hits: _Hits) -> bool:
-    category, a, b = key
-    return any(
-        other != key and other[0] == category and other[1] <= a and b <= other[2] and hit.severity >= severity
-        for other, (hit, _) in hits.items()
-    )
+def _drop_covered(hits: _Hits) -> _Hits:
+    """Drop each hit lying inside another hit of its category with at least
+    its severity. One sort and a sweep, so hostile input with thousands of
+    hits stays linear-logarithmic."""
+    kept: _Hits = {}
+    category = None
+    reach: dict[int, int] = {}  # severity -> furthest end among earlier hits at that severity or more
+    for key in sorted(hits, key=lambda k: (k[0], k[1], -k[2])):
+        if key[0] != category:
+            category, reach = key[0], {}
+        severity = hits[key][0].severity
+        if reach.get(severity, -1) >= key[2]:
+            continue
+        kept[key] = hits[key]
+        for level in range(1, severity + 1):
+            reach[level] = max(reach.get(level, -1), key[2])
+    return kept
