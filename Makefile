@@ -26,8 +26,16 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/mypy
 
+# Database tests run again on PostgreSQL when it is reachable (always in CI).
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: lint
 	$(BIN)/pytest
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "PostgreSQL pass ($(PG_TEST_URL)):"; \
+		WARDEN_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m db; \
+	elif [ -n "$$CI" ]; then echo "PostgreSQL at $(PG_TEST_URL) is not reachable" >&2; exit 1; \
+	else echo "PostgreSQL not reachable at $(PG_TEST_URL): skipped the PostgreSQL pass"; fi
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

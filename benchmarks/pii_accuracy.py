@@ -4,7 +4,8 @@ Scores both on two tables of invented cases built from the HMRC, DVLA, Royal
 Mail, NHS, Luhn and Ofcom format rules, plus hard negatives:
 benchmarks/data/uk_pii_cases.jsonl, written alongside the recognisers (a
 regression table), and benchmarks/data/uk_pii_holdout.jsonl, written by a
-different engineer without reading the recognisers (the held-out figure). A predicted span is a true positive when it has the expected
+different engineer without reading the recognisers (the held-out figure).
+A predicted span is a true positive when it has the expected
 category and overlaps the expected substring. Recall counts expected spans
 found; precision counts predicted spans that match an expected one.
 
