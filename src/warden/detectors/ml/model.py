@@ -1,0 +1,246 @@
+"""The fast-tier model: hashed n-grams into one linear model per category,
+each followed by a calibration map, read from plain arrays (no pickles).
+
+Artefact = two files in one directory:
+
+* ``<name>.npz``: ``weights`` (columns x categories, float16), ``bias``,
+  ``idf`` (per column), and per category its calibration points;
+* ``<name>.json``: categories, thresholds, calibration kinds, featuriser
+  settings, what trained it and the measured figures; its ``npz_sha256``
+  ties the two together and names the version.
+
+Loading uses ``allow_pickle=False``: an artefact is data, never code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from warden.detectors.ml.features import FEATURES_VERSION, Encoded, Featuriser, FloatArray, IntArray, linear_scores
+from warden.domain.errors import ConfigurationError
+
+FORMAT = 1
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_NAME = "fast"
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Raw linear score -> probability. ``platt``: ``sigmoid(a * z + b)``;
+    ``isotonic``: piecewise-linear through ``(x, y)``, flat beyond the ends."""
+
+    kind: str
+    x: FloatArray
+    y: FloatArray
+
+    def apply(self, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if self.kind == "platt":
+            a, b = float(self.x[0]), float(self.x[1])
+            return 1.0 / (1.0 + np.exp(-(a * z + b)))
+        return np.interp(z, self.x, self.y)
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """A word or a word pair of one text and how much it pushed a category's
+    raw score (weight x feature value)."""
+
+    text: str
+    start: int
+    end: int
+    weight: float
+    is_word: bool
+
+
+class LinearModel:
+    def __init__(self, featuriser: Featuriser, weights: FloatArray, bias: FloatArray,
+                 categories: Sequence[str], thresholds: Sequence[float], calibrations: Sequence[Calibration],
+                 name: str, version: str, meta: dict[str, Any] | None = None) -> None:
+        self.featuriser = featuriser
+        self.weights = weights
+        self.bias = bias
+        self.categories = tuple(categories)
+        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self.calibrations = tuple(calibrations)
+        self.name = name
+        self.version = version
+        self.meta = meta or {}
+        f = featuriser
+        self.description = (f"hashed word 1-2 and character {f.char_min}-{f.char_max} n-grams, calibrated logistic "
+                            "regression")
+
+    def raw(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Linear scores, one row per text, one column per category."""
+        return self.score(texts)[1]
+
+    def score(self, texts: Sequence[str], trace: bool = False) -> tuple[Encoded, npt.NDArray[np.float64]]:
+        """The weighted features of a batch and its linear scores."""
+        encoded = self.featuriser.transform(texts, trace)
+        return encoded, linear_scores(encoded, self.weights) + self.bias
+
+    def calibrate(self, raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        out = np.empty_like(raw)
+        for k, calibration in enumerate(self.calibrations):
+            out[:, k] = calibration.apply(raw[:, k])
+        return np.clip(out, 0.0, 1.0)
+
+    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        if not texts:
+            return np.zeros((0, len(self.categories)))
+        return self.calibrate(self.raw(texts))
+
+    def explain_rows(self, encoded: Encoded, rows: Sequence[int]) -> list[Explanation]:
+        """Explanations for some rows of a batch scored with ``trace=True``:
+        how much each token, and each word pair, adds to each category's raw
+        score. With the bias they sum to it."""
+        trace = encoded.trace
+        if trace is None or encoded.values is None:
+            raise ValueError("explain_rows needs a batch scored with trace=True")
+        bits = self.featuriser.bits
+        keys = encoded.keys(bits)
+        share_of = encoded.values / encoded.counts
+        k = len(self.categories)
+        chosen = np.zeros(encoded.rows, dtype=bool)
+        chosen[np.asarray(rows, dtype=np.int64)] = True
+
+        def parts(row: IntArray, columns: IntArray) -> FloatArray:
+            where = np.searchsorted(keys, (row << bits) | columns)
+            return np.asarray(self.weights[columns] * share_of[where].astype(np.float32)[:, None], dtype=np.float32)
+
+        token_mask = chosen[trace.token_row]
+        own: npt.NDArray[np.floating[Any]] = np.zeros((int(token_mask.sum()), k), dtype=np.float32)
+        if len(own):
+            occurrence_mask = np.repeat(token_mask, trace.own_lengths)
+            lengths = trace.own_lengths[token_mask]
+            offsets = np.zeros(len(lengths), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=offsets[1:])
+            own_rows = np.repeat(trace.token_row[token_mask], lengths)
+            own = np.add.reduceat(parts(own_rows, trace.own[occurrence_mask]), offsets, axis=0)
+        pair_mask = chosen[trace.token_row[trace.pair_left]] if len(trace.pair_left) else np.zeros(0, dtype=bool)
+        pair_left, pair_right = trace.pair_left[pair_mask], trace.pair_right[pair_mask]
+        pairs = parts(trace.token_row[pair_left], trace.pair_columns[pair_mask]) if len(pair_left) else \
+            np.zeros((0, k), dtype=np.float32)
+        # Chosen tokens are compressed in order: a chosen row's tokens start at the
+        # number of chosen tokens before it.
+        before = np.concatenate(([0], np.cumsum(np.diff(trace.token_ptr) * chosen)))
+        pair_owner = trace.token_row[pair_left]
+        ordered = sorted(rows)
+        pair_from = np.searchsorted(pair_owner, ordered, side="left").tolist()
+        pair_to = np.searchsorted(pair_owner, ordered, side="right").tolist()
+        token_ptr, starts = trace.token_ptr.tolist(), before.tolist()
+        out: list[Explanation] = []
+        for r, pa, pb in zip(ordered, pair_from, pair_to, strict=True):
+            a, b, at = token_ptr[r], token_ptr[r + 1], starts[r]
+            out.append(Explanation(trace.tokens[a:b], own[at:at + b - a], pair_left[pa:pb] - a,
+                                   pair_right[pa:pb] - a, pairs[pa:pb]))
+        return out
+
+    def explain(self, text: str) -> Explanation:
+        encoded, _ = self.score([text], trace=True)
+        return self.explain_rows(encoded, [0])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """One text's tokens and their parts of each category's raw score:
+    ``own`` (unigram and character n-grams, ``tokens x categories``) and
+    ``pairs`` (bigram of tokens ``left`` and ``right``, ``pairs x categories``)."""
+
+    words: list[str]
+    own: npt.NDArray[np.floating[Any]]
+    left: IntArray
+    right: IntArray
+    pairs: npt.NDArray[np.floating[Any]]
+
+    def total(self) -> npt.NDArray[np.float64]:
+        """Sum of all parts per category (raw score minus bias)."""
+        return np.asarray(self.own.sum(axis=0) + self.pairs.sum(axis=0), dtype=np.float64)
+
+    def top(self, category: int, spans: Sequence[tuple[int, int]], n: int = 3) -> list[Contribution]:
+        """The ``n`` strongest positive words or word pairs for one category;
+        ``spans`` are the tokens' spans in the text (``token_spans``)."""
+        weights = np.concatenate((self.own[:, category], self.pairs[:, category]))
+        order = np.argsort(-weights, kind="stable")[:n]
+        found: list[Contribution] = []
+        n_own = len(self.words)
+        for index in order.tolist():
+            weight = float(weights[index])
+            if weight <= 0:
+                break
+            if index < n_own:
+                start, end = spans[index]
+                found.append(Contribution(self.words[index], start, end, weight, True))
+            else:
+                a, b = int(self.left[index - n_own]), int(self.right[index - n_own])
+                found.append(Contribution(f"{self.words[a]} {self.words[b]}", spans[a][0], spans[b][1], weight,
+                                          False))
+        return found
+
+    def strongest_word(self, category: int) -> int | None:
+        """Index of the token that adds most to the category, if any adds."""
+        if not self.words:
+            return None
+        i = int(np.argmax(self.own[:, category]))
+        return i if self.own[i, category] > 0 else None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_meta(directory: Path = MODEL_DIR, name: str = DEFAULT_NAME) -> dict[str, Any]:
+    path = directory / f"{name}.json"
+    try:
+        meta: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except OSError as error:
+        raise ConfigurationError(f"ml model {name!r} not found in {directory}: run training/train_classifiers.py") \
+            from error
+    return meta
+
+
+def version_of(meta: dict[str, Any]) -> str:
+    return f"{meta['name']}-{meta['format']}+{str(meta['npz_sha256'])[:10]}"
+
+
+def load_model(directory: Path = MODEL_DIR, name: str = DEFAULT_NAME) -> LinearModel:
+    meta = read_meta(directory, name)
+    npz_path = directory / f"{name}.npz"
+    if meta.get("format") != FORMAT or meta["featuriser"].get("features_version") != FEATURES_VERSION:
+        raise ConfigurationError(f"ml model {name!r} was built for another format; retrain it")
+    if _sha256(npz_path) != meta["npz_sha256"]:
+        raise ConfigurationError(f"ml model {name!r}: {npz_path.name} does not match {name}.json")
+    with np.load(npz_path, allow_pickle=False) as arrays:
+        weights = arrays["weights"].astype(np.float32)
+        bias = arrays["bias"].astype(np.float64)
+        idf = arrays["idf"].astype(np.float32)
+        calibrations = [
+            Calibration(kind, arrays[f"cal_x_{k}"].astype(np.float64), arrays[f"cal_y_{k}"].astype(np.float64))
+            for k, kind in enumerate(meta["calibration"])
+        ]
+    settings = meta["featuriser"]
+    featuriser = Featuriser(bits=int(settings["bits"]), char_min=int(settings["char_min"]),
+                            char_max=int(settings["char_max"]), idf=idf)
+    return LinearModel(featuriser, weights, bias, meta["categories"], meta["thresholds"], calibrations,
+                       name=meta["name"], version=version_of(meta), meta=meta)
+
+
+def save_model(directory: Path, name: str, arrays: dict[str, npt.NDArray[Any]], meta: dict[str, Any]) -> Path:
+    """Write ``<name>.npz`` and ``<name>.json`` (training side)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    npz_path = directory / f"{name}.npz"
+    np.savez_compressed(npz_path, **arrays)  # type: ignore[arg-type]
+    meta = {**meta, "name": name, "format": FORMAT, "npz_sha256": _sha256(npz_path)}
+    (directory / f"{name}.json").write_text(json.dumps(meta, indent=1, sort_keys=False) + "\n", "utf-8")
+    return npz_path

@@ -1,0 +1,157 @@
+"""Fit the fast tier: one shared hashed n-gram featuriser, one L2 logistic
+regression per category (trained on the rows where that category is known),
+then a calibration map fitted on the held-out calibration fold, and a
+threshold chosen there (best F1).
+
+Everything is deterministic: fixed splits (hashes), fixed solver seeds,
+sorted inputs.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sklearn
+from ml_data import Example
+from ml_labels import CATEGORIES, UNKNOWN
+from scipy import sparse
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, roc_auc_score
+
+from warden.detectors.ml.features import Encoded, Featuriser
+
+SEED = 20240601
+MIN_DF = 2
+C_GRID = (1.0, 4.0, 16.0)
+ISOTONIC_MIN_POSITIVES = 300
+
+
+@dataclass
+class Fitted:
+    arrays: dict[str, Any]
+    meta: dict[str, Any]
+
+
+def label_matrix(examples: list[Example]) -> np.ndarray:
+    return np.array([[e.labels[c] for c in CATEGORIES] for e in examples], dtype=np.int8)
+
+
+def _csr(encoded: Encoded, n_features: int) -> sparse.csr_matrix:
+    return sparse.csr_matrix((encoded.values, encoded.columns, encoded.indptr), shape=(encoded.rows, n_features))
+
+
+def fit_idf(counts: Encoded, n_features: int, min_df: int = MIN_DF) -> np.ndarray:
+    df = np.bincount(counts.columns, minlength=n_features).astype(np.float64)
+    n = counts.rows
+    idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+    idf[df < min_df] = 0.0  # a column seen once teaches nothing; keep it out of the norm too
+    return idf.astype(np.float32)
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """Threshold with the best F1 on the calibration fold (ties: the higher)."""
+    order = np.argsort(-p, kind="stable")
+    ys, ps = y[order], p[order]
+    tp = np.cumsum(ys)
+    k = np.arange(1, len(ys) + 1)
+    f1 = 2 * tp / (k + ys.sum())
+    # only cut between distinct probabilities
+    distinct = np.r_[ps[1:] != ps[:-1], True]
+    f1 = np.where(distinct, f1, -1.0)
+    best = int(np.argmax(f1))
+    return float(ps[best]), float(f1[best])
+
+
+def _calibrate(z: np.ndarray, y: np.ndarray) -> tuple[str, np.ndarray, np.ndarray]:
+    if int(y.sum()) >= ISOTONIC_MIN_POSITIVES:
+        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(z, y)
+        return "isotonic", iso.X_thresholds_.astype(np.float64), iso.y_thresholds_.astype(np.float64)
+    platt = LogisticRegression(C=1e6, solver="lbfgs").fit(z.reshape(-1, 1), y)
+    return "platt", np.array([platt.coef_[0, 0], platt.intercept_[0]]), np.zeros(0)
+
+
+def _apply(kind: str, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    if kind == "platt":
+        return 1.0 / (1.0 + np.exp(-(x[0] * z + x[1])))
+    return np.interp(z, x, y)
+
+
+def fit(examples: list[Example], bits: int = 18, log: Any = print, c_grid: tuple[float, ...] = C_GRID,
+        char_min: int = 3) -> Fitted:
+    started = time.perf_counter()
+    featuriser = Featuriser(bits=bits, char_min=char_min)
+    train = [e for e in examples if e.split == "train"]
+    calib = [e for e in examples if e.split == "calib"]
+    log(f"examples: train {len(train):,}, calib {len(calib):,} (test rows are not read here)")
+    counts_train = featuriser.counts([e.norm for e in train])
+    counts_calib = featuriser.counts([e.norm for e in calib])
+    idf = fit_idf(counts_train, featuriser.n_features)
+    featuriser.idf = idf.astype(np.float16).astype(np.float64)  # exactly what is stored
+    x_train = _csr(featuriser.weigh(counts_train), featuriser.n_features)
+    x_calib = _csr(featuriser.weigh(counts_calib), featuriser.n_features)
+    y_train, y_calib = label_matrix(train), label_matrix(calib)
+    log(f"features: {int((idf > 0).sum()):,} of {featuriser.n_features:,} hashed columns used "
+        f"({time.perf_counter() - started:.0f}s)")
+
+    weights = np.zeros((featuriser.n_features, len(CATEGORIES)), dtype=np.float32)
+    bias = np.zeros(len(CATEGORIES), dtype=np.float32)
+    arrays: dict[str, Any] = {}
+    kinds: list[str] = []
+    thresholds: list[float] = []
+    report: dict[str, Any] = {}
+    for k, category in enumerate(CATEGORIES):
+        rows = y_train[:, k] != UNKNOWN
+        crow = y_calib[:, k] != UNKNOWN
+        y, yc = y_train[rows, k], y_calib[crow, k]
+        xk, xc = x_train[rows], x_calib[crow]
+        rare = y.mean() < 0.05
+        best: tuple[float, float, LogisticRegression] | None = None
+        for c in c_grid:
+            model = LogisticRegression(C=c, solver="liblinear", class_weight="balanced" if rare else None,
+                                       random_state=SEED, max_iter=1000)
+            model.fit(xk, y)
+            auc = roc_auc_score(yc, model.decision_function(xc))
+            if best is None or auc > best[0] + 1e-4:
+                best = (auc, c, model)
+        assert best is not None
+        auc, c, model = best
+        weights[:, k] = model.coef_[0].astype(np.float16).astype(np.float32)  # exactly what is stored
+        bias[k] = float(model.intercept_[0])
+        z = xc @ weights[:, k].astype(np.float64) + bias[k]
+        kind, cx, cy = _calibrate(z, yc)
+        p = _apply(kind, cx, cy, z)
+        threshold, f1 = _best_threshold(yc, p)
+        kinds.append(kind)
+        thresholds.append(threshold)
+        arrays[f"cal_x_{k}"] = cx
+        arrays[f"cal_y_{k}"] = cy
+        report[category] = {
+            "train_rows": int(rows.sum()), "train_positives": int(y.sum()), "calib_rows": int(crow.sum()),
+            "calib_positives": int(yc.sum()), "C": c, "class_weight": "balanced" if rare else "none",
+            "calib_auc": round(float(auc), 4), "calibration": kind, "threshold": round(threshold, 4),
+            "calib_f1": round(f1, 4),
+            "calib_f1_check": round(float(f1_score(yc, p >= threshold)), 4),
+        }
+        log(f"{category:<14} rows {rows.sum():>7,} pos {int(y.sum()):>6,}  C={c:<5} calib AUC {auc:.4f} "
+            f"F1 {f1:.3f} @ {threshold:.3f} ({kind}, {time.perf_counter() - started:.0f}s)")
+    # Quantise: float16 keeps 3 significant digits, plenty for a linear score.
+    arrays.update(weights=weights.astype(np.float16), bias=bias, idf=idf.astype(np.float16))
+    meta = {
+        "categories": list(CATEGORIES),
+        "thresholds": [round(t, 6) for t in thresholds],
+        "calibration": kinds,
+        "featuriser": featuriser.config(),
+        "training": {
+            "seed": SEED, "min_df": MIN_DF, "c_grid": list(c_grid), "solver": "liblinear",
+            "sklearn": sklearn.__version__, "numpy": np.__version__, "python": platform.python_version(),
+            "rows": {"train": len(train), "calib": len(calib)},
+            "sources": sorted({e.source for e in examples}),
+            "per_category": report,
+        },
+    }
+    return Fitted(arrays, meta)
