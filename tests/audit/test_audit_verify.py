@@ -254,3 +254,12 @@ def test_report_json_and_summary_name_the_first_bad_entry() -> None:
 @pytest.mark.parametrize("organisation_id", [None, ORG])
 def test_organisation_defaults_to_the_first_entry(organisation_id: str | None) -> None:
     assert verify(CHAIN, organisation_id=organisation_id).organisation_id == ORG
+
+
+def test_an_unreadable_first_row_does_not_make_every_entry_foreign() -> None:
+    rows: list[dict[str, Any]] = [entry.to_dict() for entry in CHAIN]
+    rows[0] = {"garbage": True}
+    report = verify(load_entries(rows))
+    assert report.organisation_id == ORG
+    assert ProblemKind.ORGANISATION_MISMATCH not in report.kinds
+    assert report.first_bad_entry is not None and report.first_bad_entry.position == 1

@@ -169,6 +169,8 @@ def verify_chain(
             seq, entry_hash = item.seq, item.entry_hash
         else:
             seq, entry_hash = item.seq, item.entry_hash
+            if org is None:  # only when nothing before named the organisation (an unreadable first row)
+                org = item.organisation_id
             _check_entry(item, position, org, expected_seq, last_seq, link, found)
             if last_time is not None and item.occurred_at < last_time:
                 found.add(ProblemKind.TIMESTAMP_DECREASING, f"occurred_at {format_timestamp(item.occurred_at)} is "
