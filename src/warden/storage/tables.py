@@ -309,32 +309,30 @@ class Alert(Base):
 # ----------------------------------------------------------------------- audit
 
 class AuditEntryRow(Base):
-    """Append-only; on PostgreSQL the application role may only INSERT and SELECT."""
+    """Append-only. ``body`` is the entry exactly as hashed (JSON text, never
+    re-encoded by the database); the other columns are copies for searching,
+    and verification checks that they agree with the body."""
 
     __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_search", "organisation_id", "occurred_at"),)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column()
-    actor: Mapped[dict[str, Any]] = mapped_column()
-    action: Mapped[str] = mapped_column(String(64), index=True)
-    object: Mapped[dict[str, Any]] = mapped_column()
-    justification: Mapped[str | None] = mapped_column(Text)
-    before_hash: Mapped[str | None] = mapped_column(String(64))
-    after_hash: Mapped[str | None] = mapped_column(String(64))
-    policy_revision: Mapped[str | None] = mapped_column(String(64))
-    detector_versions: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
-    details: Mapped[dict[str, Any]] = mapped_column()
-    prev_hash: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
 
 
 class AuditCheckpointRow(Base):
+    """A signed tree head; also exported outside the database (the copy that counts)."""
+
     __tablename__ = "audit_checkpoints"
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
     tree_size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    root_hash: Mapped[str] = mapped_column(String(64))
-    key_id: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # Checkpoint.to_json()
     created_at: Mapped[datetime] = _created()
 
 

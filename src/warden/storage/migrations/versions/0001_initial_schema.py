@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:40:11.216875
+Create Date: 2026-11-25 13:06:36.245340
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from alembic import op
 
 import warden.storage.types
 from sqlalchemy.dialects import postgresql
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -51,9 +50,7 @@ def upgrade() -> None:
     op.create_table('audit_checkpoints',
     sa.Column('organisation_id', sa.Uuid(), nullable=False),
     sa.Column('tree_size', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('root_hash', sa.String(length=64), nullable=False),
-    sa.Column('key_id', sa.String(length=64), nullable=False),
-    sa.Column('signature', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', warden.storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_audit_checkpoints_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('organisation_id', 'tree_size', name=op.f('pk_audit_checkpoints'))
@@ -62,22 +59,17 @@ def upgrade() -> None:
     sa.Column('organisation_id', sa.Uuid(), nullable=False),
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('occurred_at', warden.storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('actor', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('action', sa.String(length=64), nullable=False),
-    sa.Column('object', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('justification', sa.Text(), nullable=True),
-    sa.Column('before_hash', sa.String(length=64), nullable=True),
-    sa.Column('after_hash', sa.String(length=64), nullable=True),
-    sa.Column('policy_revision', sa.String(length=64), nullable=True),
-    sa.Column('detector_versions', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
-    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('actor_id', sa.String(length=64), nullable=False),
+    sa.Column('object_type', sa.String(length=32), nullable=False),
+    sa.Column('object_id', sa.String(length=64), nullable=False),
     sa.Column('entry_hash', sa.String(length=64), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_audit_entries_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('organisation_id', 'seq', name=op.f('pk_audit_entries'))
     )
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_entries_action'), ['action'], unique=False)
+        batch_op.create_index('ix_audit_search', ['organisation_id', 'occurred_at'], unique=False)
 
     op.create_table('decisions',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -460,7 +452,7 @@ def downgrade() -> None:
 
     op.drop_table('decisions')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
+        batch_op.drop_index('ix_audit_search')
 
     op.drop_table('audit_entries')
     op.drop_table('audit_checkpoints')
