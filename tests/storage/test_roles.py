@@ -38,7 +38,7 @@ def test_application_role_cannot_change_audit(db_engine: Engine, statement: str)
         with db_engine.connect() as c:
             c.execute(text(f"SET ROLE {role}"))
             c.execute(text("SELECT count(*) FROM audit_entries")).scalar_one()
-            with pytest.raises(DBAPIError, match="permission denied|append-only"):
+            with pytest.raises(DBAPIError, match=r"permission denied|append-only"):
                 c.execute(text(statement))
             c.rollback()
             c.execute(text(f"SET ROLE {role}"))
