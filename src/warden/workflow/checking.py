@@ -1,0 +1,67 @@
+"""Running the risk engine for an organisation: its active policy pack, its
+registers, its election period; the Decision stored as a row."""
+
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warden.domain.context import CheckContext, Registers
+from warden.domain.decision import Decision
+from warden.domain.enums import AccountType, Direction
+from warden.engine import Engine
+from warden.policy.loader import Policy, builtin, parse
+from warden.storage.tables import DecisionRow, Organisation, PolicyPackRow, RegisterEntry
+
+
+@lru_cache(maxsize=32)
+def _engine_for(source: str | None) -> Engine:
+    policy: Policy = builtin() if source is None else parse(source, "organisation policy")
+    return Engine(policy)
+
+
+def engine_for(session: Session, organisation_id: uuid.UUID) -> Engine:
+    source = session.execute(
+        select(PolicyPackRow.source).where(PolicyPackRow.organisation_id == organisation_id,
+                                           PolicyPackRow.active.is_(True))
+    ).scalar_one_or_none()
+    return _engine_for(source)
+
+
+def registers_for(session: Session, organisation_id: uuid.UUID) -> Registers:
+    rows = session.execute(
+        select(RegisterEntry.kind, RegisterEntry.value).where(RegisterEntry.organisation_id == organisation_id,
+                                                              RegisterEntry.removed_at.is_(None))
+    ).all()
+    by_kind: dict[str, list[str]] = {"active_proceedings": [], "anonymity": [], "operations": []}
+    for kind, value in rows:
+        by_kind.setdefault(kind, []).append(value)
+    return Registers(active_proceedings=tuple(by_kind["active_proceedings"]), anonymity=tuple(by_kind["anonymity"]),
+                     operations=tuple(by_kind["operations"]))
+
+
+def check(session: Session, organisation: Organisation, text: str, direction: Direction,
+          account_type: AccountType) -> Decision:
+    engine = engine_for(session, organisation.id)
+    context = CheckContext(direction=direction, account_type=account_type,
+                           registers=registers_for(session, organisation.id),
+                           election_period=organisation.election_period)
+    return engine.check(text, context)
+
+
+def store_decision(session: Session, organisation_id: uuid.UUID, subject_kind: str, subject_id: uuid.UUID,
+                   decision: Decision, account_type: AccountType) -> DecisionRow:
+    as_dict = decision.to_dict()
+    row = DecisionRow(
+        organisation_id=organisation_id, subject_kind=subject_kind, subject_id=subject_id,
+        direction=decision.direction.value, account_type=account_type.value, action=decision.action.value,
+        categories=list(decision.categories), reasons=as_dict["reasons"], findings=as_dict["findings"],
+        scores=as_dict["scores"], policy_revision=decision.policy_revision,
+        detector_versions=dict(decision.detector_versions),
+    )
+    session.add(row)
+    session.flush()
+    return row

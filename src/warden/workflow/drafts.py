@@ -1,0 +1,270 @@
+"""The outbound workflow: draft -> checked -> {allowed, warned, held, blocked}
+-> approved / rejected -> scheduled. Every function is one transaction that
+changes the draft and writes its audit entry together.
+
+An author never approves their own draft; a block is overridden only by an
+approver with a written reason and fresh re-authentication; an edit sends
+the draft back through the check; a stale version is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from warden.audit import AuditObject
+from warden.auth.errors import StepUpRequired
+from warden.auth.stepup import AuthTimes, require_recent_auth
+from warden.domain.decision import Decision
+from warden.domain.enums import AccountType, Direction, OutboundAction, action_rank
+from warden.domain.errors import InvalidInput
+from warden.engine import MAX_TEXT_CHARS, validate_text
+from warden.storage.tables import Approval, Draft, Organisation, SocialAccount
+from warden.workflow import checking
+from warden.workflow.errors import Forbidden, InvalidState, LockedDown, ReasonRequired, StaleVersion
+from warden.workflow.loading import get_owned, organisation
+from warden.workflow.permissions import Permission, authorize
+from warden.workflow.principal import Principal, Role
+from warden.workflow.unit import Clock, Unit, utcnow
+
+TERMINAL = frozenset({"rejected", "withdrawn", "published"})
+EDITABLE = frozenset({"draft", "allowed", "warned", "held", "blocked", "approved", "changes_requested"})
+STEP_UP_AGE = timedelta(minutes=5)
+
+
+def _object(draft: Draft) -> AuditObject:
+    preview = draft.text if len(draft.text) <= 60 else draft.text[:57] + "..."
+    return AuditObject(type="draft", id=str(draft.id), name=preview)
+
+
+def _state(draft: Draft) -> dict[str, object]:
+    return {"state": draft.state, "text": draft.text, "version": draft.version,
+            "scheduled_for": draft.scheduled_for.isoformat() if draft.scheduled_for else None}
+
+
+def _load(unit: Unit, draft_id: uuid.UUID, expected_version: int | None) -> Draft:
+    draft = get_owned(unit.session, Draft, draft_id, unit.principal.organisation_id, lock=True)
+    if expected_version is not None and draft.version != expected_version:
+        raise StaleVersion(f"the draft changed since you saw it (version {expected_version}, now {draft.version})")
+    if draft.state in TERMINAL:
+        raise InvalidState(f"the draft is {draft.state}")
+    return draft
+
+
+def _require_state(draft: Draft, *states: str) -> None:
+    if draft.state not in states:
+        raise InvalidState(f"the draft is {draft.state}; this needs it to be {' or '.join(states)}")
+
+
+def _accounts(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID,
+              account_ids: Sequence[uuid.UUID]) -> list[SocialAccount]:
+    if not account_ids:
+        raise InvalidInput("choose at least one account")
+    accounts = [get_owned(session, SocialAccount, a, organisation_id) for a in dict.fromkeys(account_ids)]
+    for account in accounts:
+        if account.team_id != team_id:
+            raise Forbidden(f"account {account.handle} belongs to another team")
+    return accounts
+
+
+def _check(unit: Unit, org: Organisation, draft: Draft) -> tuple[Decision, AccountType]:
+    """The strictest decision across the draft's account types."""
+    accounts = unit.session.execute(
+        select(SocialAccount.account_type).where(SocialAccount.id.in_([uuid.UUID(a) for a in draft.account_ids]))
+    ).scalars().all()
+    worst: tuple[Decision, AccountType] | None = None
+    for account_type in sorted({AccountType(a) for a in accounts}):
+        decision = checking.check(unit.session, org, draft.text, Direction.OUTBOUND, account_type)
+        if worst is None or action_rank(decision.action) > action_rank(worst[0].action):
+            worst = (decision, account_type)
+    assert worst is not None
+    return worst
+
+
+def _after_check(unit: Unit, org: Organisation, draft: Draft, action_name: str) -> Decision:
+    decision, account_type = _check(unit, org, draft)
+    row = checking.store_decision(unit.session, org.id, "draft", draft.id, decision, account_type)
+    before = _state(draft)
+    publisher = unit.principal.has_role(Role.PUBLISHER, draft.team_id)
+    draft.decision_id, draft.acknowledged_at, draft.updated_at = row.id, None, unit.clock()
+    draft.state = {
+        OutboundAction.BLOCK: "blocked",
+        OutboundAction.HOLD: "held",
+        OutboundAction.WARN: "warned",
+        OutboundAction.ALLOW: "allowed" if publisher else "held",
+    }[OutboundAction(decision.action)]
+    unit.session.flush()
+    unit.record(action_name, _object(draft), before=before, after=_state(draft),
+                policy_revision=decision.policy_revision, detector_versions=dict(decision.detector_versions),
+                details={"decision": decision.action.value, "categories": list(decision.categories),
+                         "decision_id": str(row.id)})
+    return decision
+
+
+def create_draft(sessions: sessionmaker[Session], principal: Principal, *, team_id: uuid.UUID,
+                 account_ids: Sequence[uuid.UUID], text: str, clock: Clock = utcnow) -> uuid.UUID:
+    authorize(principal, Permission.DRAFT_WRITE, team_id)
+    validate_text(text, MAX_TEXT_CHARS)
+    assert principal.member_id is not None
+    with Unit(sessions, principal, clock) as unit:
+        accounts = _accounts(unit.session, principal.organisation_id, team_id, account_ids)
+        draft = Draft(organisation_id=principal.organisation_id, team_id=team_id, author_id=principal.member_id,
+                      account_ids=[str(a.id) for a in accounts], text=text, state="draft", created_at=clock(),
+                      updated_at=clock())
+        unit.session.add(draft)
+        unit.session.flush()
+        unit.record("draft.created", _object(draft), after=_state(draft))
+        return draft.id
+
+
+def submit_draft(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
+                 expected_version: int | None = None, clock: Clock = utcnow) -> Decision:
+    """Run the risk check and move the draft to what its decision requires."""
+    with Unit(sessions, principal, clock) as unit:
+        draft = _load(unit, draft_id, expected_version)
+        authorize(principal, Permission.DRAFT_WRITE, draft.team_id)
+        if draft.author_id != principal.member_id:
+            raise Forbidden("only the author submits a draft")
+        _require_state(draft, "draft", "changes_requested")
+        return _after_check(unit, organisation(unit.session, principal.organisation_id), draft, "draft.submitted")
+
+
+def edit_draft(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, text: str,
+               expected_version: int, clock: Clock = utcnow) -> Decision:
+    """New text goes back through the check, even after approval."""
+    validate_text(text, MAX_TEXT_CHARS)
+    with Unit(sessions, principal, clock) as unit:
+        draft = _load(unit, draft_id, expected_version)
+        authorize(principal, Permission.DRAFT_WRITE, draft.team_id)
+        if draft.author_id != principal.member_id:
+            raise Forbidden("only the author edits a draft")
+        _require_state(draft, *sorted(EDITABLE))
+        unit.record("draft.edited", _object(draft), before=_state(draft),
+                    after={**_state(draft), "text": text})
+        draft.text = text
+        return _after_check(unit, organisation(unit.session, principal.organisation_id), draft, "draft.rechecked")
+
+
+def acknowledge_warning(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
+                        expected_version: int, clock: Clock = utcnow) -> None:
+    with Unit(sessions, principal, clock) as unit:
+        draft = _load(unit, draft_id, expected_version)
+        if draft.author_id != principal.member_id:
+            raise Forbidden("only the author acknowledges a warning on their draft")
+        _require_state(draft, "warned")
+        before = _state(draft)
+        draft.acknowledged_at = clock()
+        draft.state = "allowed" if principal.has_role(Role.PUBLISHER, draft.team_id) else "held"
+        unit.session.flush()
+        unit.record("draft.warning_acknowledged", _object(draft), before=before, after=_state(draft))
+
+
+def _review(unit: Unit, draft_id: uuid.UUID, expected_version: int, permission: Permission) -> Draft:
+    draft = _load(unit, draft_id, expected_version)
+    authorize(unit.principal, permission, draft.team_id)
+    if draft.author_id == unit.principal.member_id:
+        raise Forbidden("an author never approves or rejects their own draft")
+    return draft
+
+
+def _approval(unit: Unit, draft: Draft, verdict: str, reason: str) -> None:
+    assert unit.principal.member_id is not None
+    unit.session.add(Approval(organisation_id=draft.organisation_id, draft_id=draft.id, draft_version=draft.version,
+                              approver_id=unit.principal.member_id, verdict=verdict, reason=reason,
+                              created_at=unit.clock()))
+
+
+def approve(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
+            clock: Clock = utcnow) -> None:
+    with Unit(sessions, principal, clock) as unit:
+        draft = _review(unit, draft_id, expected_version, Permission.DRAFT_APPROVE)
+        _require_state(draft, "held")
+        before = _state(draft)
+        _approval(unit, draft, "approved", "")
+        draft.state, draft.updated_at = "approved", clock()
+        unit.session.flush()
+        unit.record("draft.approved", _object(draft), before=before, after=_state(draft))
+
+
+def reject(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
+           reason: str, clock: Clock = utcnow) -> None:
+    if not reason.strip():
+        raise ReasonRequired("say why the draft is rejected; the author learns from it")
+    with Unit(sessions, principal, clock) as unit:
+        draft = _review(unit, draft_id, expected_version, Permission.DRAFT_APPROVE)
+        _require_state(draft, "held", "blocked", "warned", "allowed")
+        before = _state(draft)
+        _approval(unit, draft, "rejected", reason)
+        draft.state, draft.updated_at = "rejected", clock()
+        unit.session.flush()
+        unit.record("draft.rejected", _object(draft), justification=reason, before=before, after=_state(draft))
+
+
+def request_changes(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
+                    expected_version: int, reason: str, clock: Clock = utcnow) -> None:
+    if not reason.strip():
+        raise ReasonRequired("say what should change")
+    with Unit(sessions, principal, clock) as unit:
+        draft = _review(unit, draft_id, expected_version, Permission.DRAFT_APPROVE)
+        _require_state(draft, "held", "blocked")
+        before = _state(draft)
+        _approval(unit, draft, "changes_requested", reason)
+        draft.state, draft.updated_at = "changes_requested", clock()
+        unit.session.flush()
+        unit.record("draft.changes_requested", _object(draft), justification=reason, before=before,
+                    after=_state(draft))
+
+
+def override_block(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
+                   expected_version: int, reason: str, clock: Clock = utcnow) -> None:
+    """Only an approver who is not the author, with a written reason and a
+    sign-in (or step-up) within the last five minutes."""
+    if len(reason.strip()) < 10:
+        raise ReasonRequired("overriding a block needs a written reason (at least 10 characters)")
+    if principal.authenticated_at is None:
+        raise StepUpRequired("confirm your password (and second factor) to override a block", mfa=False)
+    require_recent_auth(AuthTimes(principal.authenticated_at, principal.mfa_at), clock(), STEP_UP_AGE,
+                        require_mfa=principal.mfa_at is not None)
+    with Unit(sessions, principal, clock) as unit:
+        draft = _review(unit, draft_id, expected_version, Permission.DRAFT_OVERRIDE)
+        _require_state(draft, "blocked")
+        before = _state(draft)
+        _approval(unit, draft, "override", reason)
+        draft.state, draft.updated_at = "approved", clock()
+        unit.session.flush()
+        unit.record("draft.block_overridden", _object(draft), justification=reason, before=before,
+                    after=_state(draft))
+
+
+def schedule(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
+             when: datetime, clock: Clock = utcnow) -> None:
+    """Allowed drafts of a publisher, and approved drafts, can be scheduled."""
+    with Unit(sessions, principal, clock) as unit:
+        draft = _load(unit, draft_id, expected_version)
+        authorize(principal, Permission.DRAFT_SCHEDULE, draft.team_id)
+        if organisation(unit.session, principal.organisation_id).locked_down:
+            raise LockedDown("the organisation is locked down: publishing is suspended")
+        _require_state(draft, "allowed", "approved")
+        if draft.state == "allowed" and draft.author_id != principal.member_id and not principal.has_role(
+                Role.APPROVER, draft.team_id):
+            raise Forbidden("an allowed draft is scheduled by its author or an approver")
+        before = _state(draft)
+        draft.state, draft.scheduled_for, draft.updated_at = "scheduled", when, clock()
+        unit.session.flush()
+        unit.record("draft.scheduled", _object(draft), before=before, after=_state(draft))
+
+
+def withdraw(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
+             clock: Clock = utcnow) -> None:
+    with Unit(sessions, principal, clock) as unit:
+        draft = _load(unit, draft_id, expected_version)
+        if draft.author_id != principal.member_id:
+            raise Forbidden("only the author withdraws a draft")
+        before = _state(draft)
+        draft.state, draft.updated_at = "withdrawn", clock()
+        unit.session.flush()
+        unit.record("draft.withdrawn", _object(draft), before=before, after=_state(draft))

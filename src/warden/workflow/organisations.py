@@ -1,0 +1,165 @@
+"""Organisations, teams, members and roles, lockdown."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import Update, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from warden.audit import AuditObject
+from warden.auth.passwords import PasswordHasher, PasswordPolicy
+from warden.domain.errors import InvalidInput
+from warden.storage.tables import ApiToken, Member, Membership, Organisation, Team
+from warden.storage.tables import Session as SessionRow
+from warden.workflow.errors import InvalidState, ReasonRequired
+from warden.workflow.loading import get_owned, organisation
+from warden.workflow.permissions import Permission, authorize
+from warden.workflow.principal import Principal, Role, system
+from warden.workflow.unit import Clock, Unit, utcnow
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9\-]{1,62}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+
+
+def _org_object(org: Organisation) -> AuditObject:
+    return AuditObject(type="organisation", id=str(org.id), name=org.name)
+
+
+def _member_object(member: Member) -> AuditObject:
+    return AuditObject(type="member", id=str(member.id), name=f"{member.display_name} <{member.email}>")
+
+
+def create_organisation(sessions: sessionmaker[Session], *, name: str, slug: str, admin_email: str,
+                        admin_name: str, admin_password: str, hasher: PasswordHasher,
+                        policy: PasswordPolicy | None = None, clock: Clock = utcnow) -> tuple[uuid.UUID, uuid.UUID]:
+    """The first organisation and its admin (``warden init``)."""
+    if not SLUG.match(slug):
+        raise InvalidInput("slug: lower-case letters, digits and '-', 2 to 63 characters")
+    if not EMAIL.match(admin_email):
+        raise InvalidInput("admin email is not an email address")
+    (policy or PasswordPolicy()).enforce(admin_password, username=admin_name, email=admin_email)
+    org_id = uuid.uuid4()
+    with sessions.begin() as session:
+        if session.execute(select(Organisation.id).where(Organisation.slug == slug)).first():
+            raise InvalidState(f"an organisation with slug {slug!r} exists already")
+        session.add(Organisation(id=org_id, slug=slug, name=name, created_at=clock()))
+    with Unit(sessions, system(org_id), clock) as unit:
+        org = organisation(unit.session, org_id)
+        unit.record("organisation.created", _org_object(org), after={"name": name, "slug": slug})
+        team = Team(organisation_id=org_id, name="Headquarters", created_at=clock())
+        member = Member(organisation_id=org_id, email=admin_email.lower(), display_name=admin_name,
+                        password_hash=hasher.hash(admin_password), created_at=clock())
+        unit.session.add_all([team, member])
+        unit.session.flush()
+        unit.session.add(Membership(organisation_id=org_id, member_id=member.id, team_id=team.id, role=Role.ADMIN))
+        unit.record("team.created", AuditObject(type="team", id=str(team.id), name=team.name))
+        unit.record("member.added", _member_object(member), after={"roles": [[str(team.id), "admin"]]})
+        return org_id, member.id
+
+
+def create_team(sessions: sessionmaker[Session], principal: Principal, name: str, clock: Clock = utcnow) -> uuid.UUID:
+    authorize(principal, Permission.MEMBER_ADMIN)
+    with Unit(sessions, principal, clock) as unit:
+        team = Team(organisation_id=principal.organisation_id, name=name.strip(), created_at=clock())
+        unit.session.add(team)
+        unit.session.flush()
+        unit.record("team.created", AuditObject(type="team", id=str(team.id), name=team.name))
+        return team.id
+
+
+def _check_teams(session: Session, organisation_id: uuid.UUID, roles: Mapping[uuid.UUID, Sequence[str]]) -> None:
+    for team_id, names in roles.items():
+        get_owned(session, Team, team_id, organisation_id)
+        for role in names:
+            if role not in Role.__members__.values():
+                raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(r.value for r in Role)}")
+
+
+def add_member(sessions: sessionmaker[Session], principal: Principal, *, email: str, display_name: str,
+               password: str | None, roles: Mapping[uuid.UUID, Sequence[str]], hasher: PasswordHasher,
+               clock: Clock = utcnow) -> uuid.UUID:
+    """``password`` None: the member signs in with single sign-on only."""
+    authorize(principal, Permission.MEMBER_ADMIN)
+    if not EMAIL.match(email):
+        raise InvalidInput("email is not an email address")
+    if password is not None:
+        PasswordPolicy().enforce(password, username=display_name, email=email)
+    with Unit(sessions, principal, clock) as unit:
+        _check_teams(unit.session, principal.organisation_id, roles)
+        member = Member(organisation_id=principal.organisation_id, email=email.lower(), display_name=display_name,
+                        password_hash=hasher.hash(password) if password else None, created_at=clock())
+        unit.session.add(member)
+        unit.session.flush()
+        for team_id, names in roles.items():
+            for role in sorted(set(names)):
+                unit.session.add(Membership(organisation_id=principal.organisation_id, member_id=member.id,
+                                            team_id=team_id, role=role))
+        unit.record("member.added", _member_object(member),
+                    after={"roles": sorted([str(t), r] for t, names in roles.items() for r in names)})
+        return member.id
+
+
+def set_roles(sessions: sessionmaker[Session], principal: Principal, member_id: uuid.UUID,
+              roles: Mapping[uuid.UUID, Sequence[str]], clock: Clock = utcnow) -> None:
+    authorize(principal, Permission.MEMBER_ADMIN)
+    with Unit(sessions, principal, clock) as unit:
+        member = get_owned(unit.session, Member, member_id, principal.organisation_id)
+        _check_teams(unit.session, principal.organisation_id, roles)
+        existing = unit.session.execute(select(Membership).where(Membership.member_id == member_id)).scalars().all()
+        before = sorted([str(m.team_id), m.role] for m in existing)
+        for row in existing:
+            unit.session.delete(row)
+        unit.session.flush()
+        for team_id, names in roles.items():
+            for role in sorted(set(names)):
+                unit.session.add(Membership(organisation_id=principal.organisation_id, member_id=member_id,
+                                            team_id=team_id, role=role))
+        after = sorted([str(t), r] for t, names in roles.items() for r in sorted(set(names)))
+        unit.record("member.roles_changed", _member_object(member), before={"roles": before}, after={"roles": after})
+
+
+def remove_member(sessions: sessionmaker[Session], principal: Principal, member_id: uuid.UUID, *, reason: str,
+                  clock: Clock = utcnow) -> None:
+    """A leaver: access ends at once, every session and token revoked."""
+    authorize(principal, Permission.MEMBER_ADMIN)
+    if not reason.strip():
+        raise ReasonRequired("say why the member is being removed")
+    with Unit(sessions, principal, clock) as unit:
+        member = get_owned(unit.session, Member, member_id, principal.organisation_id, lock=True)
+        if member.status == "removed":
+            raise InvalidState("this member has already been removed")
+        now = clock()
+        member.status, member.removed_at = "removed", now
+        revoked_sessions = _revoke(unit.session, update(SessionRow).where(
+            SessionRow.member_id == member_id, SessionRow.revoked_at.is_(None)).values(revoked_at=now))
+        revoked_tokens = _revoke(unit.session, update(ApiToken).where(
+            ApiToken.member_id == member_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+        for row in unit.session.execute(select(Membership).where(Membership.member_id == member_id)).scalars():
+            unit.session.delete(row)
+        unit.record("member.removed", _member_object(member), justification=reason,
+                    before={"status": "active"}, after={"status": "removed"},
+                    details={"sessions_revoked": revoked_sessions, "tokens_revoked": revoked_tokens})
+
+
+def _revoke(session: Session, statement: Update) -> int:
+    result = session.execute(statement)
+    return int(getattr(result, "rowcount", 0))
+
+
+def set_lockdown(sessions: sessionmaker[Session], principal: Principal, *, locked: bool, reason: str,
+                 clock: Clock = utcnow) -> None:
+    """One switch that suspends all publishing and network actions, and its reversal."""
+    authorize(principal, Permission.ORG_ADMIN)
+    if not reason.strip():
+        raise ReasonRequired("say why")
+    with Unit(sessions, principal, clock) as unit:
+        org = organisation(unit.session, principal.organisation_id)
+        if org.locked_down == locked:
+            raise InvalidState("the organisation is already " + ("locked down" if locked else "open"))
+        before = {"locked_down": org.locked_down}
+        org.locked_down, org.lockdown_reason = locked, reason if locked else None
+        unit.record("organisation.lockdown" if locked else "organisation.lockdown_lifted", _org_object(org),
+                    justification=reason, before=before, after={"locked_down": locked})
