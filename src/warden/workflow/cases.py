@@ -1,0 +1,275 @@
+"""Inbound messages and the cases that hold them.
+
+One case per message thread, opened or updated idempotently: receiving the
+same network message twice changes nothing. Moderators act on cases with the
+actions offered for their role and the case's state; every action, every
+verdict on a finding and every look at a hidden message is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from warden.audit import AuditObject
+from warden.domain.enums import AccountType, Direction, InboundAction
+from warden.domain.errors import InvalidInput
+from warden.engine import MAX_TEXT_CHARS, validate_text
+from warden.storage.tables import Case, DecisionRow, FindingVerdict, Member, Message, SocialAccount
+from warden.workflow import checking
+from warden.workflow.errors import InvalidState, LockedDown, ReasonRequired, StaleVersion
+from warden.workflow.loading import get_owned, member_principal, organisation
+from warden.workflow.permissions import Permission, allowed, authorize
+from warden.workflow.principal import Principal, Role
+from warden.workflow.unit import Clock, Unit, utcnow
+
+SEVERITY = {InboundAction.NONE: 0, InboundAction.REDIRECT: 1, InboundAction.REVIEW: 1, InboundAction.HIDE: 2,
+            InboundAction.HIDE_AND_ESCALATE: 3, InboundAction.ESCALATE_URGENT: 4}
+SLA = {4: timedelta(minutes=15), 3: timedelta(hours=1), 2: timedelta(hours=4), 1: timedelta(hours=24)}
+NETWORK_ACTIONS = frozenset({"hide", "unhide", "delete", "reply", "block_author"})
+CASE_ACTIONS = ("hide", "unhide", "delete", "reply", "block_author", "escalate", "mark_lawful")
+MAX_HANDLE = 200
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message as a connector delivers it (hostile: bounded and validated here)."""
+
+    network_id: str
+    thread_key: str
+    kind: str
+    author_handle: str
+    text: str
+    sent_at: datetime
+    author_name: str = ""
+    in_reply_to: str | None = None
+
+    def validate(self) -> None:
+        if self.kind not in ("reply", "mention", "comment", "dm"):
+            raise InvalidInput(f"unknown message kind {self.kind!r}")
+        for name in ("network_id", "thread_key", "author_handle"):
+            value = getattr(self, name)
+            if not value or len(value) > MAX_HANDLE:
+                raise InvalidInput(f"{name} must be 1 to {MAX_HANDLE} characters")
+        if len(self.author_name) > MAX_HANDLE:
+            raise InvalidInput(f"author_name is longer than {MAX_HANDLE} characters")
+        validate_text(self.text, MAX_TEXT_CHARS)
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: uuid.UUID
+    case_id: uuid.UUID
+    decision: str
+    duplicate: bool
+
+
+def _case_object(case: Case, account: str) -> AuditObject:
+    return AuditObject(type="case", id=str(case.id), name=f"{account} thread {case.thread_key[:60]}")
+
+
+def _case_state(case: Case) -> dict[str, object]:
+    return {"state": case.state, "severity": case.severity,
+            "assignee": str(case.assignee_id) if case.assignee_id else None}
+
+
+def receive(sessions: sessionmaker[Session], principal: Principal, account_id: uuid.UUID, incoming: Incoming,
+            clock: Clock = utcnow) -> Received:
+    """Store, check and file one inbound message; idempotent on (account, network id)."""
+    incoming.validate()
+    with Unit(sessions, principal, clock) as unit:
+        account = get_owned(unit.session, SocialAccount, account_id, principal.organisation_id)
+        existing = unit.session.execute(select(Message).where(
+            Message.account_id == account_id, Message.network_id == incoming.network_id)).scalar_one_or_none()
+        if existing is not None:
+            case_id = unit.session.execute(select(Case.id).where(
+                Case.organisation_id == principal.organisation_id, Case.account_id == account_id,
+                Case.thread_key == existing.thread_key)).scalar_one()
+            stored = unit.session.get(DecisionRow, existing.decision_id) if existing.decision_id else None
+            return Received(existing.id, case_id, stored.action if stored else "none", duplicate=True)
+        org = organisation(unit.session, principal.organisation_id)
+        message = Message(organisation_id=org.id, account_id=account_id, network_id=incoming.network_id,
+                          thread_key=incoming.thread_key, kind=incoming.kind, author_handle=incoming.author_handle,
+                          author_name=incoming.author_name, text=incoming.text, in_reply_to=incoming.in_reply_to,
+                          sent_at=incoming.sent_at, received_at=clock())
+        unit.session.add(message)
+        unit.session.flush()
+        account_type = AccountType(account.account_type)
+        decision = checking.check(unit.session, org, incoming.text, Direction.INBOUND, account_type)
+        row = checking.store_decision(unit.session, org.id, "message", message.id, decision, account_type)
+        message.decision_id = row.id
+        severity = SEVERITY[InboundAction(decision.action)]
+        case = unit.session.execute(select(Case).where(
+            Case.organisation_id == org.id, Case.account_id == account_id,
+            Case.thread_key == incoming.thread_key).with_for_update()).scalar_one_or_none()
+        now = clock()
+        due = now + SLA[severity] if severity in SLA else None
+        if case is None:
+            case = Case(organisation_id=org.id, account_id=account_id, thread_key=incoming.thread_key, state="new",
+                        severity=severity, sla_due_at=due, opened_at=now, updated_at=now)
+            unit.session.add(case)
+            unit.session.flush()
+            action, before = "case.opened", None
+        else:
+            before = _case_state(case)
+            if case.state == "closed":
+                case.state, case.closed_at = "new", None
+            if severity > case.severity:
+                case.severity = severity
+                if due is not None and (case.sla_due_at is None or due < case.sla_due_at):
+                    case.sla_due_at = due
+            case.updated_at = now
+            unit.session.flush()
+            action = "case.updated"
+        unit.record("message.received", AuditObject(type="message", id=str(message.id),
+                                                    name=f"{incoming.kind} from {incoming.author_handle[:80]}"),
+                    policy_revision=decision.policy_revision, detector_versions=dict(decision.detector_versions),
+                    details={"decision": decision.action.value, "categories": list(decision.categories),
+                             "network_id": incoming.network_id[:200], "case": str(case.id)})
+        unit.record(action, _case_object(case, account.handle), before=before, after=_case_state(case))
+        return Received(message.id, case.id, decision.action.value, duplicate=False)
+
+
+def available_actions(principal: Principal, case: Case, team_id: uuid.UUID, locked_down: bool) -> list[str]:
+    """What this viewer may do to this case now (the console shows exactly these)."""
+    if not allowed(principal, Permission.CASE_WORK, team_id) or case.organisation_id != principal.organisation_id:
+        return []
+    if case.state == "closed":
+        return ["reopen"]
+    offered = ["assign", *CASE_ACTIONS, "close"]
+    if locked_down:
+        offered = [a for a in offered if a not in NETWORK_ACTIONS]
+    return offered
+
+
+def _load_case(unit: Unit, case_id: uuid.UUID, expected_version: int | None) -> tuple[Case, SocialAccount]:
+    case = get_owned(unit.session, Case, case_id, unit.principal.organisation_id, lock=True)
+    if expected_version is not None and case.version != expected_version:
+        raise StaleVersion(f"the case changed since you saw it (version {expected_version}, now {case.version})")
+    account = get_owned(unit.session, SocialAccount, case.account_id, unit.principal.organisation_id)
+    authorize(unit.principal, Permission.CASE_WORK, account.team_id)
+    return case, account
+
+
+def assign(sessions: sessionmaker[Session], principal: Principal, case_id: uuid.UUID, assignee_id: uuid.UUID,
+           expected_version: int, clock: Clock = utcnow) -> None:
+    with Unit(sessions, principal, clock) as unit:
+        case, account = _load_case(unit, case_id, expected_version)
+        if case.state == "closed":
+            raise InvalidState("the case is closed")
+        assignee = get_owned(unit.session, Member, assignee_id, principal.organisation_id)
+        if not member_principal(unit.session, assignee.id).has_role(Role.MODERATOR, account.team_id):
+            raise InvalidInput("cases are assigned to moderators of the account's team")
+        before = _case_state(case)
+        case.assignee_id, case.state, case.updated_at = assignee.id, "assigned", clock()
+        unit.session.flush()
+        unit.record("case.assigned", _case_object(case, account.handle), before=before, after=_case_state(case),
+                    details={"assignee": assignee.display_name})
+
+
+def act(sessions: sessionmaker[Session], principal: Principal, case_id: uuid.UUID, action: str,
+        expected_version: int, reason: str = "", message_id: uuid.UUID | None = None,
+        clock: Clock = utcnow) -> None:
+    """hide / unhide / delete / reply / block_author / escalate / mark_lawful.
+
+    Network actions are recorded here and carried out by the connector after
+    commit (the live pipeline); unhiding (an appeal) needs a reason.
+    """
+    if action not in CASE_ACTIONS:
+        raise InvalidInput(f"unknown action {action!r}; one of {', '.join(CASE_ACTIONS)}")
+    if action in ("unhide", "delete", "block_author", "mark_lawful") and not reason.strip():
+        raise ReasonRequired(f"say why ({action.replace('_', ' ')})")
+    with Unit(sessions, principal, clock) as unit:
+        case, account = _load_case(unit, case_id, expected_version)
+        if case.state == "closed":
+            raise InvalidState("the case is closed")
+        if action in NETWORK_ACTIONS and organisation(unit.session, principal.organisation_id).locked_down:
+            raise LockedDown("the organisation is locked down: network actions are suspended")
+        target: Message | None = None
+        if message_id is not None:
+            target = get_owned(unit.session, Message, message_id, principal.organisation_id)
+            if target.account_id != case.account_id or target.thread_key != case.thread_key:
+                raise InvalidInput("that message is not in this case")
+            if action in ("hide", "unhide"):
+                target.hidden = action == "hide"
+        elif action in ("hide", "unhide", "delete", "reply", "block_author"):
+            raise InvalidInput(f"{action} needs the message it applies to")
+        before = _case_state(case)
+        case.state, case.updated_at = "actioned", clock()
+        unit.session.flush()
+        unit.record(f"case.{action}", _case_object(case, account.handle), justification=reason or None,
+                    before=before, after=_case_state(case),
+                    details={"message": str(target.id) if target else None})
+
+
+def close(sessions: sessionmaker[Session], principal: Principal, case_id: uuid.UUID, expected_version: int,
+          reason: str = "", clock: Clock = utcnow) -> None:
+    with Unit(sessions, principal, clock) as unit:
+        case, account = _load_case(unit, case_id, expected_version)
+        if case.state == "closed":
+            raise InvalidState("the case is already closed")
+        before = _case_state(case)
+        case.state, case.closed_at, case.updated_at = "closed", clock(), clock()
+        unit.session.flush()
+        unit.record("case.closed", _case_object(case, account.handle), justification=reason or None,
+                    before=before, after=_case_state(case))
+
+
+def reopen(sessions: sessionmaker[Session], principal: Principal, case_id: uuid.UUID, expected_version: int,
+           reason: str, clock: Clock = utcnow) -> None:
+    if not reason.strip():
+        raise ReasonRequired("say why the case is reopened")
+    with Unit(sessions, principal, clock) as unit:
+        case, account = _load_case(unit, case_id, expected_version)
+        if case.state != "closed":
+            raise InvalidState("only a closed case can be reopened")
+        before = _case_state(case)
+        case.state, case.closed_at, case.updated_at = "new", None, clock()
+        unit.session.flush()
+        unit.record("case.reopened", _case_object(case, account.handle), justification=reason, before=before,
+                    after=_case_state(case))
+
+
+def verdict(sessions: sessionmaker[Session], principal: Principal, message_id: uuid.UUID, finding_index: int,
+            agree: bool, clock: Clock = utcnow) -> None:
+    """A moderator's agree/disagree on one finding: stored to measure detector precision."""
+    with Unit(sessions, principal, clock) as unit:
+        message = get_owned(unit.session, Message, message_id, principal.organisation_id)
+        account = get_owned(unit.session, SocialAccount, message.account_id, principal.organisation_id)
+        authorize(principal, Permission.CASE_WORK, account.team_id)
+        decision = unit.session.get(DecisionRow, message.decision_id) if message.decision_id else None
+        if decision is None or not 0 <= finding_index < len(decision.findings):
+            raise InvalidInput("no such finding on this message")
+        assert principal.member_id is not None
+        existing = unit.session.execute(select(FindingVerdict).where(
+            FindingVerdict.decision_id == decision.id, FindingVerdict.finding_index == finding_index,
+            FindingVerdict.reviewer_id == principal.member_id)).scalar_one_or_none()
+        if existing is None:
+            unit.session.add(FindingVerdict(organisation_id=principal.organisation_id, decision_id=decision.id,
+                                            finding_index=finding_index, reviewer_id=principal.member_id,
+                                            agree=agree, created_at=clock()))
+        else:
+            existing.agree = agree
+        finding = decision.findings[finding_index]
+        unit.record("finding.verdict", AuditObject(type="message", id=str(message.id),
+                                                   name=f"finding {finding_index} ({finding.get('category')})"),
+                    details={"agree": agree, "category": str(finding.get("category"))})
+
+
+def view_message(sessions: sessionmaker[Session], principal: Principal, message_id: uuid.UUID,
+                 clock: Clock = utcnow) -> Message:
+    """Read one message; reading a hidden one is a consultation and is audited."""
+    with Unit(sessions, principal, clock) as unit:
+        message = get_owned(unit.session, Message, message_id, principal.organisation_id)
+        account = get_owned(unit.session, SocialAccount, message.account_id, principal.organisation_id)
+        authorize(principal, Permission.CASE_READ, account.team_id)
+        if message.hidden:
+            unit.record("message.viewed_hidden", AuditObject(type="message", id=str(message.id),
+                                                             name=f"{message.kind} from {message.author_handle[:80]}"))
+        unit.session.expunge(message)
+        return message
+
