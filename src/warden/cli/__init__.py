@@ -6,9 +6,12 @@ import sys
 
 import click
 
+from warden.cli.audit import audit_group
 from warden.cli.check import check_command
 from warden.cli.demo import demo_command
+from warden.cli.init import init_command
 from warden.cli.policy import policy_group
+from warden.cli.stats import stats_command
 from warden.domain.errors import WardenError
 
 
@@ -21,6 +24,9 @@ def cli() -> None:
 cli.add_command(check_command)
 cli.add_command(demo_command)
 cli.add_command(policy_group)
+cli.add_command(init_command)
+cli.add_command(audit_group)
+cli.add_command(stats_command)
 
 
 def main() -> None:
