@@ -104,7 +104,7 @@ def test_span_points_at_the_obfuscated_word(detector: MLDetector) -> None:
 def test_clear_cases_rank_above_neutral(detector: MLDetector) -> None:
     neutral = "Lovely morning for the charity fun run in Roundhay Park"
     cases = {
-        "threat": "I'm going to find you and stab you, you grass",
+        "threat": "I know where you live and I'm going to stab you",
         "insult": "you are a pathetic moron",
         "toxicity": "shut up you stupid bitch",
         "identity_hate": "all muslims are terrorists and should be deported",
@@ -116,8 +116,10 @@ def test_clear_cases_rank_above_neutral(detector: MLDetector) -> None:
     }
     base = detector.scores(items([neutral]))[0]
     scored = detector.scores(items(list(cases.values())))
+    thresholds = detector.thresholds
     for (category, text), row in zip(cases.items(), scored, strict=True):
-        assert row[category] > base[category] + 0.3, (category, text, row[category], base[category])
+        assert base[category] < thresholds[category] <= row[category], (category, text, row[category])
+        assert row[category] > 5 * base[category]
 
 
 def test_figurative_speech_is_not_self_harm_or_urgent(detector: MLDetector) -> None:
