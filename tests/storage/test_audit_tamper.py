@@ -11,13 +11,13 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import select
-from workflow_org import build_org
 
 from warden.audit import Checkpoint, Signer, Verifier, canonical_json, generate_key
 from warden.storage import audit_checkpoint
 from warden.storage.database import make_engine, migrate, session_factory
 from warden.storage.tables import Organisation
 from warden.workflow import drafts
+from workflow_org import build_org
 
 TAMPERINGS = 1000
 KINDS = ("edit_body", "edit_column", "delete_middle", "delete_tail", "swap", "insert_middle", "rehash_after_edit",
@@ -108,7 +108,7 @@ def _tamper(db: sqlite3.Connection, kind: str, rng: random.Random) -> None:
 
 def test_every_tampering_of_a_database_copy_is_detected(tmp_path: Path) -> None:
     golden, org_id, signer, exported = _build(tmp_path)
-    verifier = Verifier([signer._key.public_key()])  # noqa: SLF001 - the test holds the key pair
+    verifier = Verifier([signer._key.public_key()])
 
     def verify(path: Path) -> bool:
         engine = make_engine(f"sqlite:///{path}")
