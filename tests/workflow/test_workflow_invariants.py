@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from sqlalchemy import func, select
-from workflow_org import Org, build_org
 
 from warden.domain.errors import WardenError
 from warden.storage.database import make_engine, migrate
 from warden.storage.tables import Approval, AuditEntryRow, DecisionRow, Draft
 from warden.workflow import drafts
+from workflow_org import Org, build_org
 
 TEXTS = ["Road closure on the A64, please find another route.", "Another idiot driver doing 90 in a 30.",
          "PNC shows he has been stopped before.", "Off my face after shift last night",
