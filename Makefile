@@ -23,7 +23,7 @@ demo: $(VENV)/.installed-run
 	$(BIN)/warden demo
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff check --no-cache src tests benchmarks tools
 	$(BIN)/mypy
 
 # Database tests run again on PostgreSQL when it is reachable (always in CI).

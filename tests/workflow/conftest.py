@@ -1,5 +1,6 @@
 import pytest
 from sqlalchemy import Engine
+
 from workflow_org import Org, build_org
 
 

@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from workflow_org import Org
 
 from warden.audit import Verifier, load_entries, verify_chain
 from warden.domain.errors import InvalidInput
@@ -13,6 +12,7 @@ from warden.workflow import cases, organisations
 from warden.workflow.cases import Incoming
 from warden.workflow.errors import Forbidden, InvalidState, LockedDown, NotFound, ReasonRequired, StaleVersion
 from warden.workflow.principal import system
+from workflow_org import Org
 
 pytestmark = pytest.mark.db
 

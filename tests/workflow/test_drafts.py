@@ -3,7 +3,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
-from workflow_org import Org, build_org
 
 from warden.audit import Verifier, load_entries, verify_chain
 from warden.auth.errors import StepUpRequired
@@ -11,6 +10,7 @@ from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Draft
 from warden.workflow import drafts, organisations
 from warden.workflow.errors import Forbidden, InvalidState, LockedDown, NotFound, ReasonRequired, StaleVersion
+from workflow_org import Org, build_org
 
 pytestmark = pytest.mark.db
 CLEAN = "Road closure: the A64 eastbound is closed. Please find another route."
