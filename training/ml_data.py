@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ml_labels import CATEGORIES, PROFANE, SEXUAL, UNKNOWN, VIOLENT, dedupe_key, split_of
+from ml_templates import rows as template_rows
 
 from warden.detectors.base import TextItem
 
@@ -73,7 +74,8 @@ def _clean(**known: int | None) -> dict[str, int]:
 def toxic_spans() -> Iterator[Example]:
     """Civil Comments posts with per-rater typed spans (raw ACL-2022 annotations).
 
-    toxicity 0 when at least half the raters ticked "not toxic", else 1;
+    toxicity 1 (every post was toxic to at least half its Civil Comments
+    raters), unknown when at least half the span raters ticked "not toxic";
     insult / identity_hate: 1 when at least half the raters marked a span of
     that type, 0 when none did, unknown in between; profanity the same, or 1
     by the swear-word list; threat: 1 when two or more raters marked a Threat
@@ -133,7 +135,7 @@ def toxic_spans() -> Iterator[Example]:
         if profane != 1 and PROFANE.search(low):
             profane = 1
         labels = _labels(
-            toxicity=0 if not_toxic[cid] / n >= 0.5 else 1,
+            toxicity=None if not_toxic[cid] / n >= 0.5 else 1,
             insult=vote("Insult"),
             identity_hate=vote("Identity based Attack"),
             threat=threat,
@@ -280,7 +282,8 @@ def crisislex() -> Iterator[Example]:
 def invented() -> Iterator[Example]:
     """Warden's own invented sets (training/invented/*.tsv, see its README).
     Columns: label, kind, text. The file name says the category and the side
-    (``<category>_train.tsv`` / ``<category>_test.tsv``)."""
+    (``<category>_train.tsv`` / ``<category>_test.tsv``). Then the templated
+    rows of ml_templates (training and calibration only)."""
     for path in sorted(INVENTED.glob("*.tsv")):
         category, side = path.stem.rsplit("_", 1)
         with path.open(encoding="utf-8", newline="") as handle:
@@ -290,6 +293,10 @@ def invented() -> Iterator[Example]:
                 label, kind, text = int(row[0]), row[1], row[2]
                 yield Example(text, "invented", f"{path.stem}:{text}", _invented_labels(category, kind, label, text),
                               (f"invented_{category}", f"kind_{kind}"), extra={"side": side, "category": category})
+    for category, kind, label, text in template_rows():
+        yield Example(text, "invented", f"template:{text}", _invented_labels(category, kind, label, text),
+                      (f"invented_{category}", f"kind_{kind}", "templated"),
+                      extra={"side": "train", "category": category})
 
 
 def _invented_labels(category: str, kind: str, label: int, text: str) -> dict[str, int]:
@@ -337,6 +344,8 @@ def _assign_split(example: Example) -> str:
     if example.source == "invented":
         if example.extra["side"] == "test":
             return "test"
+        if "templated" in example.tags:
+            return "train"  # easy rows would bend calibration and thresholds
         return "calib" if split_of("invented", example.group) != "train" else "train"
     return split_of(example.source, example.group)
 

@@ -12,6 +12,7 @@ the same files.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,22 @@ from ml_train import fit  # noqa: E402
 
 from warden.detectors.ml.model import DEFAULT_NAME, MODEL_DIR, save_model  # noqa: E402
 
+ROOT = HERE.parent
+FINGERPRINTED = ("training/*.py", "training/invented/*.tsv", "src/warden/detectors/ml/features.py",
+                 "src/warden/detectors/normalise.py", "src/warden/detectors/homoglyphs.py",
+                 "src/warden/detectors/emoji_words.py")
+
+
+def fingerprint() -> str:
+    """Hash of what decides a trained model: this code, the invented data and
+    the normaliser (a model read text through the normaliser it was trained with)."""
+    digest = hashlib.sha256()
+    for pattern in FINGERPRINTED:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
 
 def train(out: Path = MODEL_DIR, name: str = DEFAULT_NAME, exclude: tuple[str, ...] = (), bits: int = 18,
           quick: bool = False, char_min: int = 3) -> Path:
@@ -35,6 +52,7 @@ def train(out: Path = MODEL_DIR, name: str = DEFAULT_NAME, exclude: tuple[str, .
     command = "training/train_classifiers.py" + (f" --exclude {' '.join(exclude)}" if exclude else "")
     fitted.meta["training"]["command"] = f".venv/bin/python {command}"
     fitted.meta["training"]["excluded_sources"] = list(exclude)
+    fitted.meta["training"]["fingerprint"] = fingerprint()
     path = save_model(out, name, fitted.arrays, fitted.meta)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) in {time.perf_counter() - started:.0f}s")
     return path

@@ -9,7 +9,11 @@ spacing, homoglyphs and repeats already folded). From it we take:
 * character 3-5-grams inside each word, padded with spaces like
   scikit-learn's ``char_wb``, read from the word with every run of one letter
   squeezed to one ("kill" and "kil" share them), so a stretched or shortened
-  spelling still lands on the same features.
+  spelling still lands on the same features, and with digits read as the
+  letters they imitate in words that mix both ("1d10t" reads "idiot");
+* for a long word the training vocabulary does not know, the words it
+  splits into ("youareanidiot" from "y o u a r e a n i d i o t", which the
+  normaliser joins; hashtags such as "killallcops": see ``Featuriser``).
 
 Unigrams and character n-grams are hashed with CRC-32 (stable across
 processes and platforms) into ``2**bits`` columns; a bigram's column mixes
@@ -32,8 +36,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-FEATURES_VERSION = 3
+FEATURES_VERSION = 5
 _TOKEN = re.compile(r"\w[\w*]*|[^\w\s]")
+# Digits standing for letters, for words the normaliser left mixed ("1d10t"):
+# it folds leetspeak only where letters dominate, to keep "4th" or "m25".
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
+_HAS_DIGIT = re.compile(r"[0-9]")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 _SQUEEZE = re.compile(r"(.)\1+")
 _CACHE_LIMIT = 200_000
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -102,24 +111,76 @@ class Encoded:
 
 
 class Featuriser:
-    """Turns normalised texts into tf-idf rows of hashed n-grams."""
+    """Turns normalised texts into tf-idf rows of hashed n-grams.
 
-    def __init__(self, bits: int = 18, char_min: int = 3, char_max: int = 5, idf: FloatArray | None = None) -> None:
+    ``vocabulary`` (word -> log frequency, from the training texts) enables
+    segmentation: a long word the vocabulary does not know is also read as
+    the known words it can be split into, so "youidiot" (from "y o u i d i o t",
+    which the normaliser joins) or the hashtag "killallcops" also give the
+    features of "you idiot" or "kill all cops".
+    """
+
+    def __init__(self, bits: int = 18, char_min: int = 3, char_max: int = 5, idf: FloatArray | None = None,
+                 vocabulary: dict[str, float] | None = None, segment_min: int = 6, replace_min: int = 10) -> None:
         self.bits = bits
         self.n_features = 1 << bits
         self.mask = self.n_features - 1
         self.char_min = char_min
         self.char_max = char_max
         self.idf: npt.NDArray[np.float64] | None = None if idf is None else idf.astype(np.float64)
+        self.vocabulary = vocabulary or {}
+        self.segment_min = segment_min
+        self.replace_min = replace_min
+        self._longest = max(map(len, self.vocabulary), default=0)
         self._cache: dict[str, tuple[IntArray, int]] = {}
 
     def config(self) -> dict[str, int]:
         return {"features_version": FEATURES_VERSION, "bits": self.bits, "char_min": self.char_min,
-                "char_max": self.char_max}
+                "char_max": self.char_max, "segment_min": self.segment_min,
+                "replace_min": self.replace_min}
+
+    def _char_columns(self, word: str, out: list[int]) -> None:
+        letters = word.replace("*", "")
+        if _HAS_DIGIT.search(letters) and _HAS_LETTER.search(letters):
+            letters = letters.translate(_LEET)
+        padded = " " + _SQUEEZE.sub(r"\1", letters) + " "
+        length = len(padded)
+        mask = self.mask
+        for n in range(self.char_min, min(self.char_max, length) + 1):
+            out.extend(zlib.crc32(("c:" + padded[i:i + n]).encode("utf-8")) & mask for i in range(length - n + 1))
+
+    def segment(self, token: str) -> list[str]:
+        """The most likely split of an unknown long word into known words
+        (unigram model over the vocabulary); [] when there is none."""
+        vocabulary = self.vocabulary
+        if len(token) < self.segment_min or len(token) > 60 or token in vocabulary or not token.isalpha():
+            return []
+        n = len(token)
+        best: list[tuple[float, int]] = [(0.0, 0)] + [(-np.inf, 0)] * n
+        for end in range(1, n + 1):
+            for start in range(max(0, end - self._longest), end):
+                logp = vocabulary.get(token[start:end])
+                if logp is not None and best[start][0] > -np.inf:
+                    score = best[start][0] + logp
+                    if score > best[end][0]:
+                        best[end] = (score, start)
+        if best[n][0] == -np.inf:
+            return []
+        pieces: list[str] = []
+        end = n
+        while end > 0:
+            start = best[end][1]
+            pieces.append(token[start:end])
+            end = start
+        return pieces[::-1] if len(pieces) > 1 else []
 
     def _entry(self, token: str) -> tuple[IntArray, int]:
-        """A token's own columns (unigram, then character n-grams) and its
-        32-bit hash for bigrams (-1 for punctuation, which makes no bigrams)."""
+        """A token's own columns and its 32-bit hash for bigrams (-1 for
+        punctuation, which makes none). Columns: its unigram and character
+        n-grams; for an unknown word of ``segment_min`` letters or more that
+        splits into known words, also the parts' unigrams and bigrams; from
+        ``replace_min`` letters the parts' character n-grams stand in for the
+        token's own, so the token reads as the words it hides."""
         cached = self._cache.get(token)
         if cached is not None:
             return cached
@@ -128,11 +189,21 @@ class Featuriser:
         columns = [crc & mask]
         word = _is_word(token)
         if word:
-            padded = " " + _SQUEEZE.sub(r"\1", token.replace("*", "")) + " "
-            length = len(padded)
-            for n in range(self.char_min, min(self.char_max, length) + 1):
-                columns.extend(zlib.crc32(("c:" + padded[i:i + n]).encode("utf-8")) & mask
-                               for i in range(length - n + 1))
+            pieces = self.segment(token) if self.vocabulary else []
+            if len(token) < self.replace_min:
+                self._char_columns(token, columns)
+            hashes = []
+            for piece in pieces:
+                piece_crc = zlib.crc32(("w:" + piece).encode("utf-8"))
+                hashes.append(piece_crc)
+                columns.append(piece_crc & mask)
+                if len(token) >= self.replace_min:
+                    self._char_columns(piece, columns)
+            if not pieces and len(token) >= self.replace_min:
+                self._char_columns(token, columns)
+            if len(hashes) > 1:
+                pair = self._pairs(np.asarray(hashes[:-1], dtype=np.uint64), np.asarray(hashes[1:], dtype=np.uint64))
+                columns.extend(pair.tolist())
         entry = (np.array(columns, dtype=np.int64), crc if word else -1)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()

@@ -15,7 +15,9 @@ Loading uses ``allow_pickle=False``: an artefact is data, never code.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,13 +227,15 @@ def load_model(directory: Path = MODEL_DIR, name: str = DEFAULT_NAME) -> LinearM
         weights = arrays["weights"].astype(np.float32)
         bias = arrays["bias"].astype(np.float64)
         idf = arrays["idf"].astype(np.float32)
+        vocabulary = dict(zip(arrays["vocab"].tolist(), arrays["vocab_logp"].astype(np.float64).tolist(), strict=True))
         calibrations = [
             Calibration(kind, arrays[f"cal_x_{k}"].astype(np.float64), arrays[f"cal_y_{k}"].astype(np.float64))
             for k, kind in enumerate(meta["calibration"])
         ]
     settings = meta["featuriser"]
     featuriser = Featuriser(bits=int(settings["bits"]), char_min=int(settings["char_min"]),
-                            char_max=int(settings["char_max"]), idf=idf)
+                            char_max=int(settings["char_max"]), idf=idf, vocabulary=vocabulary,
+                            segment_min=int(settings["segment_min"]), replace_min=int(settings["replace_min"]))
     return LinearModel(featuriser, weights, bias, meta["categories"], meta["thresholds"], calibrations,
                        name=meta["name"], version=version_of(meta), meta=meta)
 
@@ -240,7 +244,14 @@ def save_model(directory: Path, name: str, arrays: dict[str, npt.NDArray[Any]], 
     """Write ``<name>.npz`` and ``<name>.json`` (training side)."""
     directory.mkdir(parents=True, exist_ok=True)
     npz_path = directory / f"{name}.npz"
-    np.savez_compressed(npz_path, **arrays)  # type: ignore[arg-type]
+    # Written by hand so that the same arrays give the same bytes (savez stamps the time).
+    with zipfile.ZipFile(npz_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for key in sorted(arrays):
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+            archive.writestr(info, buffer.getvalue(), compresslevel=9)
     meta = {**meta, "name": name, "format": FORMAT, "npz_sha256": _sha256(npz_path)}
     (directory / f"{name}.json").write_text(json.dumps(meta, indent=1, sort_keys=False) + "\n", "utf-8")
     return npz_path
