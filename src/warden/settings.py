@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from warden.domain.errors import ConfigurationError
@@ -22,6 +23,21 @@ class Settings(BaseSettings):
     policy: str | None = Field(default=None, description="Policy pack: built-in name or file path.")
     max_text_chars: int = Field(default=65_536, ge=1, le=1_048_576, description="Longest text accepted.")
     workers: int | None = Field(default=None, ge=1, le=64, description="Processes for batch checks.")
+
+    # The platform (``warden serve``).
+    environment: Literal["development", "production"] = Field(
+        default="production", description="'development' allows a missing secret key (an ephemeral one is made).")
+    database_url: str = Field(default="sqlite:///warden.sqlite3", description="SQLAlchemy URL: SQLite or PostgreSQL.")
+    secret_key: SecretStr | None = Field(
+        default=None, description="At least 32 bytes (base64 or text); signs CSRF tokens. Required in production.")
+    credential_keys: SecretStr | None = Field(
+        default=None, description="Comma-separated base64 keys encrypting credentials and TOTP secrets, current "
+                                  "first. Required in production.")
+    cookie_secure: bool = Field(
+        default=True, description="Secure cookies (__Host- prefix); turn off only for http://127.0.0.1 development.")
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="Idle session lifetime.")
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 7, description="Absolute session lifetime.")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576, description="Largest request body.")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,1 @@
+"""Thin routers: parse, call the workflow (or a read query), serialise."""

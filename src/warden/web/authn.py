@@ -1,0 +1,410 @@
+"""Signing in and out, step-up, own sessions, second-factor enrolment.
+
+- Login: organisation slug + email + password, and a TOTP (or recovery) code when
+  the member has a second factor. Throttled per account, per account and
+  address, and per address (``auth.throttle``); an unknown organisation or
+  member costs the same argon2 work as a wrong password and gets the same answer.
+- The session id (256 bits) goes in a ``__Host-`` cookie, Secure, HttpOnly,
+  SameSite=Strict; only its SHA-256 is stored. The CSRF token comes back in
+  the body (and from ``GET /auth/session``) and must be sent as ``X-CSRF-Token``
+  on every state-changing request made with the cookie.
+- Step-up (``POST /auth/reauth``): the password (and code) again; refreshes the
+  session's ``authenticated_at`` / ``mfa_at`` that sensitive actions check.
+- TOTP secrets are encrypted with the credential cipher, bound to the member.
+
+Single sign-on (OIDC) hook: ``start_session(state, member_id, mfa=..., method="oidc", ...)``
+creates the same server-side session for a member the identity provider vouched for.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field, SecretStr
+from sqlalchemy import or_, select, update
+
+from warden.audit import AuditObject
+from warden.auth.errors import InvalidCredentials, InvalidMfaCode, MfaCodeReplayed, MfaRequired
+from warden.auth.redaction import Secret
+from warden.auth.stepup import AuthTimes, require_recent_auth
+from warden.auth.tokens import issue_session
+from warden.auth.totp import consume_recovery_code, enrol_totp, generate_recovery_codes, verify_totp
+from warden.domain.errors import InvalidInput
+from warden.storage.tables import Member, Organisation, RecoveryCode
+from warden.storage.tables import Session as SessionRow
+from warden.web.idempotency import IdempotentRoute
+from warden.web.identity import Caller, any_caller, resolve_session, session_caller
+from warden.web.schemas import OrganisationOut, RoleOut
+from warden.web.state import WebState, get_state
+from warden.workflow.errors import NotFound
+from warden.workflow.loading import member_principal
+from warden.workflow.unit import Unit
+
+log = logging.getLogger("warden.web.auth")
+
+public = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=IdempotentRoute)
+
+ENROLMENT_VALID_FOR = timedelta(minutes=15)
+#: CSRF tokens are HMACs of the session id (auth.tokens.CsrfTokens), so the session row keeps no CSRF
+#: secret; its ``csrf_secret`` column names the scheme instead.
+CSRF_SCHEME = "hmac-sha256-v1"
+STEP_UP_FOR_NEW_FACTOR = timedelta(minutes=5)
+State = Annotated[WebState, Depends(get_state)]
+AnyCaller = Annotated[Caller, Depends(any_caller)]
+SessionCaller = Annotated[Caller, Depends(session_caller)]
+
+
+class LoginIn(BaseModel):
+    organisation: str = Field(min_length=1, max_length=64, description="The organisation's sign-in name (slug).")
+    email: str = Field(min_length=3, max_length=320)
+    password: SecretStr = Field(min_length=1, max_length=4096)
+    totp_code: SecretStr | None = Field(default=None, max_length=16)
+    recovery_code: SecretStr | None = Field(default=None, max_length=64)
+
+
+class ReauthIn(BaseModel):
+    password: SecretStr = Field(min_length=1, max_length=4096)
+    totp_code: SecretStr | None = Field(default=None, max_length=16)
+    recovery_code: SecretStr | None = Field(default=None, max_length=64)
+
+
+class MemberSummary(BaseModel):
+    id: uuid.UUID
+    email: str
+    display_name: str
+    roles: list[RoleOut]
+
+
+class SessionOut(BaseModel):
+    via: str
+    member: MemberSummary
+    organisation: OrganisationOut
+    csrf_token: str | None = Field(description="Send as X-CSRF-Token on state-changing requests (sessions only).")
+    authenticated_at: datetime | None
+    mfa_at: datetime | None
+    mfa_enabled: bool
+    mfa_enrolment_required: bool
+    scopes: list[str] | None = Field(description="An API token's scopes; null for a browser session.")
+
+
+class StepUpOut(BaseModel):
+    authenticated_at: datetime
+    mfa_at: datetime | None
+
+
+class OwnSession(BaseModel):
+    id: str
+    current: bool
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip: str
+
+
+class EnrolmentOut(BaseModel):
+    provisioning_uri: str = Field(description="otpauth:// URI to show as a QR code.")
+    secret: str = Field(description="The same secret, for typing in by hand.")
+    enrolment: str = Field(description="Send back with the first code to POST /auth/mfa/confirm.")
+
+
+class ConfirmIn(BaseModel):
+    enrolment: str = Field(min_length=1, max_length=1000)
+    code: SecretStr = Field(min_length=1, max_length=16)
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str] = Field(description="Shown once. Each works once instead of a code.")
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def totp_owner(member_id: uuid.UUID) -> str:
+    return f"member:{member_id}:totp"
+
+
+def _member_object(member: Member) -> AuditObject:
+    return AuditObject(type="member", id=str(member.id), name=f"{member.display_name} <{member.email}>")
+
+
+def _second_factor(state: WebState, member: Member, totp_code: SecretStr | None,
+                   recovery_code: SecretStr | None) -> tuple[int | None, str | None]:
+    """Check the code; (TOTP step to store, recovery hash to burn). Raises MfaRequired / InvalidMfaCode."""
+    if totp_code is None and recovery_code is None:
+        raise MfaRequired("enter the 6-digit code from your authenticator app (or a recovery code)")
+    if totp_code is not None:
+        assert member.totp_secret is not None
+        secret = state.cipher.decrypt(member.totp_secret, totp_owner(member.id))
+        step = verify_totp(secret.reveal().decode("ascii"), totp_code.get_secret_value(), now=state.now(),
+                           last_used_step=member.totp_last_step)
+        return step, None
+    assert recovery_code is not None
+    with state.sessions() as session:
+        hashes = session.execute(select(RecoveryCode.code_hash).where(
+            RecoveryCode.member_id == member.id, RecoveryCode.used_at.is_(None))).scalars().all()
+    used = consume_recovery_code(recovery_code.get_secret_value(), hashes)
+    return None, used.used_hash
+
+
+def _burn_second_factor(session: Any, member_id: uuid.UUID, step: int | None, recovery_hash: str | None,
+                        now: datetime) -> None:
+    """Record the used code in the caller's transaction; a concurrent use of the same code loses."""
+    if step is not None:
+        result = session.execute(update(Member).where(
+            Member.id == member_id, or_(Member.totp_last_step.is_(None), Member.totp_last_step < step))
+            .values(totp_last_step=step))
+        if result.rowcount != 1:
+            raise MfaCodeReplayed("this code has already been used; wait for the next one")
+    if recovery_hash is not None:
+        result = session.execute(update(RecoveryCode).where(
+            RecoveryCode.member_id == member_id, RecoveryCode.code_hash == recovery_hash,
+            RecoveryCode.used_at.is_(None)).values(used_at=now))
+        if result.rowcount != 1:
+            raise InvalidMfaCode("the recovery code is not valid or has already been used")
+
+
+def set_session_cookie(state: WebState, response: Response, session_id: Secret[str]) -> None:
+    # No Max-Age: the cookie ends with the browser; the server enforces idle and absolute lifetimes.
+    response.set_cookie(state.cookie_name, session_id.reveal(), path="/", secure=state.settings.cookie_secure,
+                        httponly=True, samesite="strict")
+
+
+def clear_session_cookie(state: WebState, response: Response) -> None:
+    response.delete_cookie(state.cookie_name, path="/", secure=state.settings.cookie_secure, httponly=True,
+                           samesite="strict")
+
+
+def start_session(state: WebState, member_id: uuid.UUID, *, mfa: bool, method: str, user_agent: str, ip: str,
+                  step: int | None = None, recovery_hash: str | None = None) -> Secret[str]:
+    """A new server-side session for an authenticated member (password login or single sign-on)."""
+    issued = issue_session()
+    now = state.now()
+    with state.sessions() as session:
+        principal = member_principal(session, member_id)
+    with Unit(state.sessions, principal, state.clock) as unit:
+        _burn_second_factor(unit.session, member_id, step, recovery_hash, now)
+        member = unit.session.get(Member, member_id)
+        assert member is not None
+        unit.session.add(SessionRow(id=issued.digest, organisation_id=member.organisation_id, member_id=member_id,
+                                    created_at=now, last_seen_at=now, authenticated_at=now,
+                                    mfa_at=now if mfa else None, expires_at=now + state.lifetime.absolute,
+                                    csrf_secret=CSRF_SCHEME, user_agent=user_agent[:400], ip=ip[:64]))
+        unit.record("session.started", _member_object(member),
+                    details={"method": method, "mfa": mfa, "recovery_code_used": recovery_hash is not None})
+    return issued.session_id
+
+
+def _session_out(state: WebState, caller: Caller) -> SessionOut:
+    principal = caller.principal
+    with state.sessions() as session:
+        member = session.get(Member, caller.member_id)
+        organisation = session.get(Organisation, principal.organisation_id)
+        assert member is not None and organisation is not None
+        return SessionOut(
+            via=caller.via,
+            member=MemberSummary(id=member.id, email=member.email, display_name=member.display_name,
+                                 roles=[RoleOut(team_id=t, role=r.value) for t, r in sorted(principal.roles)]),
+            organisation=OrganisationOut.model_validate(organisation),
+            csrf_token=state.csrf.issue(caller.session_id) if caller.session_id is not None else None,
+            authenticated_at=principal.authenticated_at, mfa_at=principal.mfa_at, mfa_enabled=caller.mfa_enabled,
+            mfa_enrolment_required=caller.mfa_enrolment_required,
+            scopes=sorted(principal.scopes) if principal.scopes is not None else None)
+
+
+# ------------------------------------------------------------------------------------- routes
+
+@public.post("/login", response_model=SessionOut, openapi_extra={"security": []})
+def login(body: LoginIn, request: Request, response: Response, state: State) -> SessionOut:
+    """Sign in; sets the session cookie and returns the CSRF token."""
+    slug, email = body.organisation.strip().lower(), body.email.strip().lower()
+    username, address = f"{slug}/{email}", client_address(request)
+    state.login_throttle.check(username, address)
+    with state.sessions() as session:
+        found = session.execute(select(Member, Organisation).join(Organisation, Member.organisation_id ==
+                                                                  Organisation.id)
+                                .where(Organisation.slug == slug, Member.email == email,
+                                       Member.status == "active")).first()
+    member, organisation = found if found is not None else (None, None)
+    password = body.password.get_secret_value()
+    if not state.hasher.verify(member.password_hash if member else None, password) or member is None:
+        state.login_throttle.record_failure(username, address)
+        log.info("sign-in failed for an account of organisation %r from %s", slug, address)
+        raise InvalidCredentials("the organisation, email or password is not right")
+    assert organisation is not None
+    step = recovery_hash = None
+    if member.totp_secret is not None:
+        try:
+            step, recovery_hash = _second_factor(state, member, body.totp_code, body.recovery_code)
+        except InvalidMfaCode:
+            state.login_throttle.record_failure(username, address)
+            raise
+    session_id = start_session(state, member.id, mfa=member.totp_secret is not None, method="password",
+                               user_agent=request.headers.get("user-agent", ""), ip=address, step=step,
+                               recovery_hash=recovery_hash)
+    state.login_throttle.record_success(username, address)
+    if member.password_hash and state.hasher.needs_rehash(member.password_hash):
+        with state.sessions.begin() as session:
+            session.execute(update(Member).where(Member.id == member.id)
+                            .values(password_hash=state.hasher.hash(password)))
+    set_session_cookie(state, response, session_id)
+    return _session_out(state, resolve_session(state, session_id.reveal()))
+
+
+@router.post("/logout", status_code=204)
+def logout(caller: SessionCaller, response: Response, state: State) -> Response:
+    with Unit(state.sessions, caller.principal, state.clock) as unit:
+        row = unit.session.get(SessionRow, caller.session_digest)
+        member = unit.session.get(Member, caller.member_id)
+        if row is not None and row.revoked_at is None and member is not None:
+            row.revoked_at = state.now()
+            unit.record("session.ended", _member_object(member), details={"reason": "signed out"})
+    out = Response(status_code=204)
+    clear_session_cookie(state, out)
+    return out
+
+
+@router.get("/session", response_model=SessionOut)
+def current_session(caller: AnyCaller, state: State) -> SessionOut:
+    """Who is signed in, with a fresh CSRF token (for a reloaded page)."""
+    return _session_out(state, caller)
+
+
+@router.post("/reauth", response_model=StepUpOut)
+def reauthenticate(body: ReauthIn, caller: SessionCaller, state: State) -> StepUpOut:
+    """Step-up: prove the password (and second factor) again before a sensitive action."""
+    key = str(caller.member_id)
+    state.stepup_throttle.check(key, "any")
+    with state.sessions() as session:
+        member = session.get(Member, caller.member_id)
+        assert member is not None
+    if not state.hasher.verify(member.password_hash, body.password.get_secret_value()):
+        state.stepup_throttle.record_failure(key, "any")
+        raise InvalidCredentials("the password is not right")
+    step = recovery_hash = None
+    if member.totp_secret is not None:
+        try:
+            step, recovery_hash = _second_factor(state, member, body.totp_code, body.recovery_code)
+        except InvalidMfaCode:
+            state.stepup_throttle.record_failure(key, "any")
+            raise
+    state.stepup_throttle.record_success(key, "any")
+    now = state.now()
+    with Unit(state.sessions, caller.principal, state.clock) as unit:
+        _burn_second_factor(unit.session, member.id, step, recovery_hash, now)
+        row = unit.session.get(SessionRow, caller.session_digest)
+        assert row is not None
+        row.authenticated_at = now
+        if member.totp_secret is not None:
+            row.mfa_at = now
+        unit.record("session.reauthenticated", _member_object(member),
+                    details={"mfa": member.totp_secret is not None})
+        return StepUpOut(authenticated_at=row.authenticated_at, mfa_at=row.mfa_at)
+
+
+@router.get("/sessions", response_model=list[OwnSession])
+def own_sessions(caller: SessionCaller, state: State) -> list[OwnSession]:
+    """The caller's live sessions (id = the stored hash, never the cookie value)."""
+    now = state.now()
+    with state.sessions() as session:
+        rows = session.execute(select(SessionRow).where(
+            SessionRow.member_id == caller.member_id, SessionRow.organisation_id == caller.principal.organisation_id,
+            SessionRow.revoked_at.is_(None), SessionRow.expires_at > now,
+            SessionRow.last_seen_at > now - state.lifetime.idle).order_by(SessionRow.created_at)).scalars().all()
+        return [OwnSession(id=r.id, current=r.id == caller.session_digest, created_at=r.created_at,
+                           last_seen_at=r.last_seen_at, expires_at=r.expires_at, user_agent=r.user_agent, ip=r.ip)
+                for r in rows]
+
+
+@router.delete("/sessions/{session_id}", status_code=204)
+def revoke_session(session_id: Annotated[str, Field(max_length=128)], caller: SessionCaller,
+                   state: State) -> Response:
+    with Unit(state.sessions, caller.principal, state.clock) as unit:
+        row = unit.session.get(SessionRow, session_id)
+        if row is None or row.member_id != caller.member_id or row.revoked_at is not None:
+            raise NotFound("no such session")
+        member = unit.session.get(Member, caller.member_id)
+        assert member is not None
+        row.revoked_at = state.now()
+        unit.record("session.ended", _member_object(member), details={"reason": "revoked by its member"})
+    return Response(status_code=204)
+
+
+def _seal(state: WebState, member_id: uuid.UUID, secret: str) -> str:
+    plain = f"{int(state.now().timestamp())}:{secret}".encode("ascii")
+    sealed = state.cipher.encrypt(plain, f"member:{member_id}:totp-enrolment")
+    return base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
+
+
+def _unseal(state: WebState, member_id: uuid.UUID, enrolment: str) -> str:
+    try:
+        sealed = base64.urlsafe_b64decode(enrolment + "=" * (-len(enrolment) % 4))
+        plain = state.cipher.decrypt(sealed, f"member:{member_id}:totp-enrolment").reveal().decode("ascii")
+        issued, secret = plain.split(":", 1)
+        age = state.now().timestamp() - int(issued)
+    except (ValueError, binascii.Error, UnicodeError) as exc:
+        raise InvalidInput("the enrolment is not valid; start again") from exc
+    except Exception as exc:  # CredentialError: altered, or made for another member
+        raise InvalidInput("the enrolment is not valid; start again") from exc
+    if not 0 <= age <= ENROLMENT_VALID_FOR.total_seconds():
+        raise InvalidInput("the enrolment has expired; start again")
+    return secret
+
+
+@router.post("/mfa/enrol", response_model=EnrolmentOut)
+def enrol_second_factor(caller: SessionCaller, state: State) -> EnrolmentOut:
+    """Start enrolling an authenticator app. Replacing an existing one needs a recent step-up."""
+    if caller.mfa_enabled:
+        principal = caller.principal
+        assert principal.authenticated_at is not None
+        require_recent_auth(AuthTimes(principal.authenticated_at, principal.mfa_at), state.now(),
+                            STEP_UP_FOR_NEW_FACTOR, require_mfa=True)
+    with state.sessions() as session:
+        member = session.get(Member, caller.member_id)
+        assert member is not None
+        email = member.email
+    enrolment = enrol_totp(email)
+    secret = enrolment.secret.reveal()
+    return EnrolmentOut(provisioning_uri=enrolment.provisioning_uri.reveal(), secret=secret,
+                        enrolment=_seal(state, caller.member_id, secret))
+
+
+@router.post("/mfa/confirm", response_model=RecoveryCodesOut)
+def confirm_second_factor(body: ConfirmIn, caller: SessionCaller, state: State) -> RecoveryCodesOut:
+    """Activate the authenticator app with its first code; returns recovery codes (shown once)."""
+    key = f"mfa-enrol:{caller.member_id}"
+    state.mfa_throttle.check(key)
+    secret = _unseal(state, caller.member_id, body.enrolment)
+    now = state.now()
+    try:
+        step = verify_totp(secret, body.code.get_secret_value(), now=now, last_used_step=None)
+    except InvalidMfaCode:
+        state.mfa_throttle.failure(key)
+        raise
+    state.mfa_throttle.reset(key)
+    codes = generate_recovery_codes()
+    with Unit(state.sessions, caller.principal, state.clock) as unit:
+        member = unit.session.get(Member, caller.member_id)
+        assert member is not None
+        replaced = member.totp_secret is not None
+        member.totp_secret = state.cipher.encrypt(secret.encode("ascii"), totp_owner(member.id))
+        member.totp_last_step = step
+        for old in unit.session.execute(select(RecoveryCode).where(RecoveryCode.member_id == member.id)).scalars():
+            unit.session.delete(old)
+        unit.session.add_all([RecoveryCode(organisation_id=member.organisation_id, member_id=member.id, code_hash=h)
+                              for h in codes.hashes])
+        row = unit.session.get(SessionRow, caller.session_digest)
+        assert row is not None
+        row.mfa_at = now
+        unit.record("member.mfa_enrolled", _member_object(member), details={"replaced": replaced})
+    return RecoveryCodesOut(recovery_codes=[c.reveal() for c in codes.codes])
