@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from web_org import BLOCKED, CLEAN, PASSWORD, RISKY, Tenant, Web
 
 from warden.audit import Verifier, load_entries, verify_chain
-from warden.storage.tables import AuditEntryRow, DecisionRow, SocialAccount, Team
+from warden.storage.tables import AuditEntryRow, DecisionRow, IdempotencyKey, SocialAccount, Team
 from warden.web import queries
 from warden.web.middleware import CSP
 
@@ -52,6 +52,21 @@ def test_idempotency_key_replays_and_refuses_reuse(web: Web, north: Tenant) -> N
     web.clock.advance(hours=25)  # keys are kept for a day
     admin = web.signed_in(north, "admin")
     assert admin.post(f"{API}/teams", json={"name": "Rural"}, headers=key).status_code == 201
+
+
+def test_secrets_shown_once_are_never_kept_for_replays(web: Web, north: Tenant) -> None:
+    owner = web.signed_in(north, "publisher")
+    key = {"Idempotency-Key": "token-1"}
+    made = owner.post(f"{API}/tokens", json={"name": "CI", "scopes": ["drafts:read"]}, headers=key)
+    replay = owner.post(f"{API}/tokens", json={"name": "CI", "scopes": ["drafts:read"]}, headers=key)
+    assert made.json()["token"].startswith("wdn_") and replay.json()["token"] is None
+    assert replay.json()["id"] == made.json()["id"] and replay.headers["idempotency-redacted"] == "token"
+    enrolled = owner.post(f"{API}/auth/mfa/enrol", headers={"Idempotency-Key": "enrol-1"}).json()
+    with north.sessions() as session:
+        kept = " ".join(json.dumps(r.response) for r in session.execute(select(IdempotencyKey)).scalars())
+    for secret in (made.json()["token"], enrolled["secret"], enrolled["enrolment"]):
+        assert secret not in kept
+    assert len(owner.get(f"{API}/tokens").json()) == 1
 
 
 def test_idempotent_workflow_action_is_not_run_twice(web: Web, north: Tenant) -> None:
@@ -137,6 +152,17 @@ def test_oversize_bodies_are_refused(web: Web, north: Tenant) -> None:
     lying = admin.post(f"{API}/check", content=b"{}", headers={"Content-Type": "application/json",
                                                                 "Content-Length": "abc"})
     assert lying.status_code in (400, 422)
+
+
+def test_text_no_database_can_store_is_refused(web: Web, north: Tenant) -> None:
+    admin = web.signed_in(north, "admin")
+    for body in (b'{"name": "Ro\\u0000ads"}', b'{"name": "\\ud800"}', b'{"x": {"\\u0000": 1}, "name": "a"}'):
+        refused = admin.post(f"{API}/teams", content=body, headers={"Content-Type": "application/json"})
+        assert refused.status_code == 422 and error(refused)["code"] == "invalid_input", body
+    assert admin.post(f"{API}/teams", content=b'{"name": "back\\\\u0000slash"}',
+                      headers={"Content-Type": "application/json"}).status_code == 201  # an escaped backslash
+    assert error(admin.get(f"{API}/audit", params={"action": "a\x00b"}))["code"] == "invalid_input"
+    assert error(admin.delete(f"{API}/auth/sessions/ab%00cd"))["code"] == "invalid_input"
 
 
 def test_pagination_walks_every_item_once(web: Web, north: Tenant) -> None:

@@ -165,13 +165,19 @@ def test_mfa_enrolment_then_totp_and_recovery_codes(web: Web, north: Tenant) -> 
 
 
 def test_organisation_requiring_mfa_admits_only_enrolment_until_done(web: Web, north: Tenant) -> None:
+    earlier = web.signed_in(north, "publisher")
+    token = earlier.post(f"{API}/tokens", json={"name": "x", "scopes": ["drafts:read"]}).json()["token"]
     with north.sessions.begin() as session:
         session.execute(update(Organisation).where(Organisation.id == north.id).values(mfa_required=True))
+    bearer = web.client().get(f"{API}/drafts", headers={"Authorization": f"Bearer {token}"})
+    assert error(bearer)["code"] == "mfa_enrolment_required"  # a token is no way round the second factor
     client = web.client()
     signed = client.login(north, "publisher")
     assert signed.status_code == 200 and signed.json()["mfa_enrolment_required"] is True
     refused = client.get(f"{API}/teams")
     assert refused.status_code == 403 and error(refused)["code"] == "mfa_enrolment_required"
+    minted = client.post(f"{API}/tokens", json={"name": "x", "scopes": ["drafts:read"]})
+    assert error(minted)["code"] == "mfa_enrolment_required"
     enrol(web, client)
     assert client.get(f"{API}/teams").status_code == 200
 

@@ -16,7 +16,7 @@ from warden.auth.passwords import PasswordHasher
 from warden.auth.throttle import ThrottleStore
 from warden.settings import Settings
 from warden.storage.database import make_engine, session_factory
-from warden.web import authn, errors, tokens
+from warden.web import authn, errors, mfa, tokens
 from warden.web.api import accounts, audit_log, check, drafts, organisations
 from warden.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 from warden.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -41,8 +41,8 @@ def create_app(settings: Settings, engine: Engine | None = None, *, hasher: Pass
                               "'Authorization: Bearer wdn_...'.")
     app.state.warden = state
     api = APIRouter(prefix=API_PREFIX)
-    for router in (authn.public, authn.router, tokens.router, organisations.router, accounts.router, drafts.router,
-                   audit_log.router, check.router):
+    for router in (authn.public, authn.router, mfa.router, tokens.router, organisations.router, accounts.router,
+                   drafts.router, audit_log.router, check.router):
         api.include_router(router)
     app.include_router(api)
     errors.install(app)

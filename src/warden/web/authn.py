@@ -1,4 +1,4 @@
-"""Signing in and out, step-up, own sessions, second-factor enrolment.
+"""Signing in and out, step-up, own sessions (second factor: ``web.mfa``).
 
 - Login: organisation slug + email + password, and a TOTP (or recovery) code when
   the member has a second factor. Throttled per account, per account and
@@ -10,7 +10,6 @@
   on every state-changing request made with the cookie.
 - Step-up (``POST /auth/reauth``): the password (and code) again; refreshes the
   session's ``authenticated_at`` / ``mfa_at`` that sensitive actions check.
-- TOTP secrets are encrypted with the credential cipher, bound to the member.
 
 Single sign-on (OIDC) hook: ``start_session(state, member_id, mfa=..., method="oidc", ...)``
 creates the same server-side session for a member the identity provider vouched for.
@@ -18,28 +17,23 @@ creates the same server-side session for a member the identity provider vouched 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import uuid
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, SecretStr
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
-from warden.audit import AuditObject
-from warden.auth.errors import InvalidCredentials, InvalidMfaCode, MfaCodeReplayed, MfaRequired
+from warden.auth.errors import InvalidCredentials, InvalidMfaCode
 from warden.auth.redaction import Secret
-from warden.auth.stepup import AuthTimes, require_recent_auth
 from warden.auth.tokens import issue_session
-from warden.auth.totp import consume_recovery_code, enrol_totp, generate_recovery_codes, verify_totp
-from warden.domain.errors import InvalidInput
-from warden.storage.tables import Member, Organisation, RecoveryCode
+from warden.storage.tables import Member, Organisation
 from warden.storage.tables import Session as SessionRow
 from warden.web.idempotency import IdempotentRoute
-from warden.web.identity import Caller, any_caller, resolve_session, session_caller
+from warden.web.identity import Caller, any_caller, enrolling_session_caller, resolve_session
+from warden.web.mfa import burn_second_factor, check_second_factor, member_object
 from warden.web.schemas import OrganisationOut, RoleOut
 from warden.web.state import WebState, get_state
 from warden.workflow.errors import NotFound
@@ -51,14 +45,12 @@ log = logging.getLogger("warden.web.auth")
 public = APIRouter(prefix="/auth", tags=["auth"])
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=IdempotentRoute)
 
-ENROLMENT_VALID_FOR = timedelta(minutes=15)
 #: CSRF tokens are HMACs of the session id (auth.tokens.CsrfTokens), so the session row keeps no CSRF
 #: secret; its ``csrf_secret`` column names the scheme instead.
 CSRF_SCHEME = "hmac-sha256-v1"
-STEP_UP_FOR_NEW_FACTOR = timedelta(minutes=5)
 State = Annotated[WebState, Depends(get_state)]
 AnyCaller = Annotated[Caller, Depends(any_caller)]
-SessionCaller = Annotated[Caller, Depends(session_caller)]
+SessionCaller = Annotated[Caller, Depends(enrolling_session_caller)]
 
 
 class LoginIn(BaseModel):
@@ -109,69 +101,10 @@ class OwnSession(BaseModel):
     ip: str
 
 
-class EnrolmentOut(BaseModel):
-    provisioning_uri: str = Field(description="otpauth:// URI to show as a QR code.")
-    secret: str = Field(description="The same secret, for typing in by hand.")
-    enrolment: str = Field(description="Send back with the first code to POST /auth/mfa/confirm.")
-
-
-class ConfirmIn(BaseModel):
-    enrolment: str = Field(min_length=1, max_length=1000)
-    code: SecretStr = Field(min_length=1, max_length=16)
-
-
-class RecoveryCodesOut(BaseModel):
-    recovery_codes: list[str] = Field(description="Shown once. Each works once instead of a code.")
-
-
 # ------------------------------------------------------------------------------------ helpers
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def totp_owner(member_id: uuid.UUID) -> str:
-    return f"member:{member_id}:totp"
-
-
-def _member_object(member: Member) -> AuditObject:
-    return AuditObject(type="member", id=str(member.id), name=f"{member.display_name} <{member.email}>")
-
-
-def _second_factor(state: WebState, member: Member, totp_code: SecretStr | None,
-                   recovery_code: SecretStr | None) -> tuple[int | None, str | None]:
-    """Check the code; (TOTP step to store, recovery hash to burn). Raises MfaRequired / InvalidMfaCode."""
-    if totp_code is None and recovery_code is None:
-        raise MfaRequired("enter the 6-digit code from your authenticator app (or a recovery code)")
-    if totp_code is not None:
-        assert member.totp_secret is not None
-        secret = state.cipher.decrypt(member.totp_secret, totp_owner(member.id))
-        step = verify_totp(secret.reveal().decode("ascii"), totp_code.get_secret_value(), now=state.now(),
-                           last_used_step=member.totp_last_step)
-        return step, None
-    assert recovery_code is not None
-    with state.sessions() as session:
-        hashes = session.execute(select(RecoveryCode.code_hash).where(
-            RecoveryCode.member_id == member.id, RecoveryCode.used_at.is_(None))).scalars().all()
-    used = consume_recovery_code(recovery_code.get_secret_value(), hashes)
-    return None, used.used_hash
-
-
-def _burn_second_factor(session: Any, member_id: uuid.UUID, step: int | None, recovery_hash: str | None,
-                        now: datetime) -> None:
-    """Record the used code in the caller's transaction; a concurrent use of the same code loses."""
-    if step is not None:
-        result = session.execute(update(Member).where(
-            Member.id == member_id, or_(Member.totp_last_step.is_(None), Member.totp_last_step < step))
-            .values(totp_last_step=step))
-        if result.rowcount != 1:
-            raise MfaCodeReplayed("this code has already been used; wait for the next one")
-    if recovery_hash is not None:
-        result = session.execute(update(RecoveryCode).where(
-            RecoveryCode.member_id == member_id, RecoveryCode.code_hash == recovery_hash,
-            RecoveryCode.used_at.is_(None)).values(used_at=now))
-        if result.rowcount != 1:
-            raise InvalidMfaCode("the recovery code is not valid or has already been used")
 
 
 def set_session_cookie(state: WebState, response: Response, session_id: Secret[str]) -> None:
@@ -193,14 +126,14 @@ def start_session(state: WebState, member_id: uuid.UUID, *, mfa: bool, method: s
     with state.sessions() as session:
         principal = member_principal(session, member_id)
     with Unit(state.sessions, principal, state.clock) as unit:
-        _burn_second_factor(unit.session, member_id, step, recovery_hash, now)
+        burn_second_factor(unit.session, member_id, step, recovery_hash, now)
         member = unit.session.get(Member, member_id)
         assert member is not None
         unit.session.add(SessionRow(id=issued.digest, organisation_id=member.organisation_id, member_id=member_id,
                                     created_at=now, last_seen_at=now, authenticated_at=now,
                                     mfa_at=now if mfa else None, expires_at=now + state.lifetime.absolute,
                                     csrf_secret=CSRF_SCHEME, user_agent=user_agent[:400], ip=ip[:64]))
-        unit.record("session.started", _member_object(member),
+        unit.record("session.started", member_object(member),
                     details={"method": method, "mfa": mfa, "recovery_code_used": recovery_hash is not None})
     return issued.session_id
 
@@ -245,7 +178,7 @@ def login(body: LoginIn, request: Request, response: Response, state: State) -> 
     step = recovery_hash = None
     if member.totp_secret is not None:
         try:
-            step, recovery_hash = _second_factor(state, member, body.totp_code, body.recovery_code)
+            step, recovery_hash = check_second_factor(state, member, body.totp_code, body.recovery_code)
         except InvalidMfaCode:
             state.login_throttle.record_failure(username, address)
             raise
@@ -268,7 +201,7 @@ def logout(caller: SessionCaller, response: Response, state: State) -> Response:
         member = unit.session.get(Member, caller.member_id)
         if row is not None and row.revoked_at is None and member is not None:
             row.revoked_at = state.now()
-            unit.record("session.ended", _member_object(member), details={"reason": "signed out"})
+            unit.record("session.ended", member_object(member), details={"reason": "signed out"})
     out = Response(status_code=204)
     clear_session_cookie(state, out)
     return out
@@ -294,20 +227,20 @@ def reauthenticate(body: ReauthIn, caller: SessionCaller, state: State) -> StepU
     step = recovery_hash = None
     if member.totp_secret is not None:
         try:
-            step, recovery_hash = _second_factor(state, member, body.totp_code, body.recovery_code)
+            step, recovery_hash = check_second_factor(state, member, body.totp_code, body.recovery_code)
         except InvalidMfaCode:
             state.stepup_throttle.record_failure(key, "any")
             raise
     state.stepup_throttle.record_success(key, "any")
     now = state.now()
     with Unit(state.sessions, caller.principal, state.clock) as unit:
-        _burn_second_factor(unit.session, member.id, step, recovery_hash, now)
+        burn_second_factor(unit.session, member.id, step, recovery_hash, now)
         row = unit.session.get(SessionRow, caller.session_digest)
         assert row is not None
         row.authenticated_at = now
         if member.totp_secret is not None:
             row.mfa_at = now
-        unit.record("session.reauthenticated", _member_object(member),
+        unit.record("session.reauthenticated", member_object(member),
                     details={"mfa": member.totp_secret is not None})
         return StepUpOut(authenticated_at=row.authenticated_at, mfa_at=row.mfa_at)
 
@@ -336,75 +269,5 @@ def revoke_session(session_id: Annotated[str, Field(max_length=128)], caller: Se
         member = unit.session.get(Member, caller.member_id)
         assert member is not None
         row.revoked_at = state.now()
-        unit.record("session.ended", _member_object(member), details={"reason": "revoked by its member"})
+        unit.record("session.ended", member_object(member), details={"reason": "revoked by its member"})
     return Response(status_code=204)
-
-
-def _seal(state: WebState, member_id: uuid.UUID, secret: str) -> str:
-    plain = f"{int(state.now().timestamp())}:{secret}".encode("ascii")
-    sealed = state.cipher.encrypt(plain, f"member:{member_id}:totp-enrolment")
-    return base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
-
-
-def _unseal(state: WebState, member_id: uuid.UUID, enrolment: str) -> str:
-    try:
-        sealed = base64.urlsafe_b64decode(enrolment + "=" * (-len(enrolment) % 4))
-        plain = state.cipher.decrypt(sealed, f"member:{member_id}:totp-enrolment").reveal().decode("ascii")
-        issued, secret = plain.split(":", 1)
-        age = state.now().timestamp() - int(issued)
-    except (ValueError, binascii.Error, UnicodeError) as exc:
-        raise InvalidInput("the enrolment is not valid; start again") from exc
-    except Exception as exc:  # CredentialError: altered, or made for another member
-        raise InvalidInput("the enrolment is not valid; start again") from exc
-    if not 0 <= age <= ENROLMENT_VALID_FOR.total_seconds():
-        raise InvalidInput("the enrolment has expired; start again")
-    return secret
-
-
-@router.post("/mfa/enrol", response_model=EnrolmentOut)
-def enrol_second_factor(caller: SessionCaller, state: State) -> EnrolmentOut:
-    """Start enrolling an authenticator app. Replacing an existing one needs a recent step-up."""
-    if caller.mfa_enabled:
-        principal = caller.principal
-        assert principal.authenticated_at is not None
-        require_recent_auth(AuthTimes(principal.authenticated_at, principal.mfa_at), state.now(),
-                            STEP_UP_FOR_NEW_FACTOR, require_mfa=True)
-    with state.sessions() as session:
-        member = session.get(Member, caller.member_id)
-        assert member is not None
-        email = member.email
-    enrolment = enrol_totp(email)
-    secret = enrolment.secret.reveal()
-    return EnrolmentOut(provisioning_uri=enrolment.provisioning_uri.reveal(), secret=secret,
-                        enrolment=_seal(state, caller.member_id, secret))
-
-
-@router.post("/mfa/confirm", response_model=RecoveryCodesOut)
-def confirm_second_factor(body: ConfirmIn, caller: SessionCaller, state: State) -> RecoveryCodesOut:
-    """Activate the authenticator app with its first code; returns recovery codes (shown once)."""
-    key = f"mfa-enrol:{caller.member_id}"
-    state.mfa_throttle.check(key)
-    secret = _unseal(state, caller.member_id, body.enrolment)
-    now = state.now()
-    try:
-        step = verify_totp(secret, body.code.get_secret_value(), now=now, last_used_step=None)
-    except InvalidMfaCode:
-        state.mfa_throttle.failure(key)
-        raise
-    state.mfa_throttle.reset(key)
-    codes = generate_recovery_codes()
-    with Unit(state.sessions, caller.principal, state.clock) as unit:
-        member = unit.session.get(Member, caller.member_id)
-        assert member is not None
-        replaced = member.totp_secret is not None
-        member.totp_secret = state.cipher.encrypt(secret.encode("ascii"), totp_owner(member.id))
-        member.totp_last_step = step
-        for old in unit.session.execute(select(RecoveryCode).where(RecoveryCode.member_id == member.id)).scalars():
-            unit.session.delete(old)
-        unit.session.add_all([RecoveryCode(organisation_id=member.organisation_id, member_id=member.id, code_hash=h)
-                              for h in codes.hashes])
-        row = unit.session.get(SessionRow, caller.session_digest)
-        assert row is not None
-        row.mfa_at = now
-        unit.record("member.mfa_enrolled", _member_object(member), details={"replaced": replaced})
-    return RecoveryCodesOut(recovery_codes=[c.reveal() for c in codes.codes])

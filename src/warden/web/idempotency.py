@@ -8,6 +8,10 @@ with a different request it is refused (422 ``idempotency_key_reused``); while
 the first is still running, 409 ``idempotency_key_in_progress``. Answers are
 kept for 24 hours. Server errors (5xx) are not stored: the key is released and
 the request may be retried.
+
+Secrets shown once (a new API token, a TOTP secret, recovery codes) are never
+stored: routes name them with ``@shown_once(...)`` and a replay answers with
+those fields null (``Idempotency-Redacted`` names them).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
@@ -37,6 +41,21 @@ HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
 PENDING = 0
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def shown_once(*fields: str) -> Callable[[F], F]:
+    """Mark response fields that hold a secret: never stored for replay."""
+    def mark(endpoint: F) -> F:
+        endpoint.idempotency_redact = fields  # type: ignore[attr-defined]
+        return endpoint
+    return mark
+
+
+def _redacted(body: Any, fields: tuple[str, ...]) -> Any:
+    if isinstance(body, dict) and fields:
+        return {k: (None if k in fields else v) for k, v in body.items()}
+    return body
 
 
 def _principal_key(request: Request) -> tuple[uuid.UUID, str]:
@@ -87,8 +106,10 @@ def _release(state: WebState, organisation_id: uuid.UUID, who: str, key: str) ->
                                                      IdempotencyKey.principal == who, IdempotencyKey.key == key))
 
 
-def _replay(status: int, body: Any) -> Response:
+def _replay(status: int, body: Any, redacted: tuple[str, ...]) -> Response:
     headers = {"Idempotency-Replayed": "true"}
+    if redacted and isinstance(body, dict) and any(body.get(k, 1) is None for k in redacted):
+        headers["Idempotency-Redacted"] = ", ".join(redacted)
     if body is None:
         return Response(status_code=status, headers=headers)
     return JSONResponse(body, status_code=status, headers=headers)
@@ -99,6 +120,7 @@ class IdempotentRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        redact: tuple[str, ...] = getattr(self.endpoint, "idempotency_redact", ())
 
         async def idempotent(request: Request) -> Response:
             key = request.headers.get(HEADER)
@@ -113,7 +135,7 @@ class IdempotentRoute(APIRoute):
                                                 request.url.query.encode(), body])).hexdigest()
             stored = await run_in_threadpool(_claim, state, organisation_id, who, key, digest)
             if stored is not None:
-                return _replay(*stored)
+                return _replay(*stored, redact)
             try:
                 response = await handler(request)
             except Exception as error:
@@ -123,7 +145,7 @@ class IdempotentRoute(APIRoute):
                 return response
             content = bytes(response.body) if response.body else b""
             await run_in_threadpool(_store, state, organisation_id, who, key, response.status_code,
-                                    json.loads(content) if content else None)
+                                    _redacted(json.loads(content), redact) if content else None)
             return response
 
         return idempotent

@@ -125,15 +125,21 @@ def _from_token(state: WebState, header: str) -> Caller:
             expires_at=row.expires_at or now)  # a token without an expiry is treated as expired (fail closed)
         verify_api_token(presented, stored, now=now)
         assert row is not None
-        member = session.get(Member, row.member_id)
-        if member is None or member.status != "active" or member.organisation_id != row.organisation_id:
+        found = session.execute(select(Member, Organisation).join(Organisation, Member.organisation_id ==
+                                                                  Organisation.id).where(Member.id == row.member_id)
+                                ).first()
+        if found is None or found[0].status != "active" or found[0].organisation_id != row.organisation_id:
             raise InvalidToken("the API token is not valid")
+        member, organisation = found
         base = member_principal(session, member.id)
         principal = replace(base, kind=ActorKind.API_TOKEN, token_id=row.id, scopes=frozenset(row.scopes),
                             name=f"{member.display_name} (API token {row.name})")
         if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
             row.last_used_at = now
-        return Caller(principal=principal, via="token", mfa_enabled=member.totp_secret is not None)
+        mfa_enabled = member.totp_secret is not None
+        # A token must not outlive the organisation's decision to require a second factor.
+        return Caller(principal=principal, via="token", mfa_enabled=mfa_enabled,
+                      mfa_enrolment_required=organisation.mfa_required and not mfa_enabled)
 
 
 # ------------------------------------------------------------------------------------ dependencies
@@ -152,12 +158,19 @@ def caller(request: Request) -> Caller:
     return found
 
 
-def session_caller(request: Request) -> Caller:
-    """A browser session, not an API token (managing sessions, tokens and second factors)."""
+def enrolling_session_caller(request: Request) -> Caller:
+    """A browser session, not an API token, even one that still has to enrol a second factor
+    (signing out, step-up, own sessions, enrolment itself)."""
     found = authenticate(request)
     if found.via != "session":
         raise WardenError("this needs a signed-in browser session, not an API token", code="session_required")
     return found
+
+
+def session_caller(request: Request) -> Caller:
+    """A fully signed-in browser session (managing API tokens)."""
+    enrolling_session_caller(request)
+    return caller(request)
 
 
 def principal(found: Caller = Depends(caller)) -> Principal:  # noqa: B008 - FastAPI's dependency idiom

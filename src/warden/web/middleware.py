@@ -7,10 +7,16 @@ never to the client).
 
 ``BodyLimitMiddleware`` reads the body before the application sees it and
 answers 413 once it passes the limit, whether or not a Content-Length was sent
-(chunked bodies are counted as they arrive).
+(chunked bodies are counted as they arrive). It also refuses (422) text no
+database can store: NUL characters and unpaired UTF-16 surrogates, in the path,
+the query or a JSON body (PostgreSQL would otherwise fail deep inside a query).
 """
 
 from __future__ import annotations
+
+import json
+import re
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +35,37 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 NO_STORE = (b"cache-control", b"no-store")
+#: JSON escapes that decode to a NUL or a surrogate: only then is the body parsed here to look closer.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _unstorable(value: Any) -> bool:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+def unstorable_input(scope: Scope, body: bytes) -> bool:
+    """True when the request carries a NUL or an unpaired surrogate."""
+    query: bytes = scope.get("query_string", b"")
+    if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+        return True
+    if _SUSPECT_ESCAPE.search(body):
+        try:
+            return _unstorable(json.loads(body))
+        except ValueError:
+            return False  # not JSON: the application reports that
+    return False
 
 
 class SecurityHeadersMiddleware:
@@ -99,6 +136,10 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if unstorable_input(scope, body):
+            await error_response(422, "invalid_input", "text must not contain NUL characters or unpaired "
+                                 "surrogates")(scope, receive, send)
+            return
         delivered = False
 
         async def replay() -> Message:

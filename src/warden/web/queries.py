@@ -286,18 +286,20 @@ def export_audit(sessions: Sessions, principal: Principal, where: AuditFilter, c
     with Unit(sessions, principal, clock) as unit:
         unit.record("audit.exported", _audit_object(principal), details={"filters": where.described()})
 
+    def batch_after(last: int) -> list[tuple[int, str]]:
+        with sessions() as session:
+            return [(r.seq, r.body) for r in session.execute(where.apply(select(AuditEntryRow).where(
+                AuditEntryRow.organisation_id == principal.organisation_id, AuditEntryRow.seq > last))
+                .order_by(AuditEntryRow.seq).limit(batch)).scalars()]
+
+    first = batch_after(0)  # before the response starts, so that a failure is still a clean error answer
+
     def lines() -> Iterator[bytes]:
-        last = 0
-        while True:
-            with sessions() as session:
-                rows = session.execute(where.apply(select(AuditEntryRow).where(
-                    AuditEntryRow.organisation_id == principal.organisation_id, AuditEntryRow.seq > last))
-                    .order_by(AuditEntryRow.seq).limit(batch)).scalars().all()
-                if not rows:
-                    return
-                for row in rows:
-                    last = row.seq
-                    yield row.body.encode("utf-8") + b"\n"
+        rows = first
+        while rows:
+            for _seq, body in rows:
+                yield body.encode("utf-8") + b"\n"
+            rows = batch_after(rows[-1][0])
 
     return lines()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from warden.audit import AuditObject
 from warden.auth.tokens import MAX_API_TOKEN_LIFETIME, SCOPES, issue_api_token
 from warden.storage.tables import ApiToken
-from warden.web.idempotency import IdempotentRoute
+from warden.web.idempotency import IdempotentRoute, shown_once
 from warden.web.identity import Caller, session_caller
 from warden.web.state import WebState, get_state
 from warden.workflow.errors import NotFound
@@ -27,11 +27,15 @@ from warden.workflow.unit import Unit
 router = APIRouter(prefix="/tokens", tags=["tokens"], route_class=IdempotentRoute)
 State = Annotated[WebState, Depends(get_state)]
 SessionCaller = Annotated[Caller, Depends(session_caller)]
+SCOPE_TEXT = "; ".join(f"{name}: {text}" for name, text in SCOPES.items())
+SCOPE_ENUM: dict[str, Any] = {"enum": sorted(SCOPES)}
 
 
 class TokenIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="What the token is for, e.g. 'SIEM export'.")
-    scopes: list[str] = Field(min_length=1, max_length=len(SCOPES), description=", ".join(SCOPES))
+    # The enum documents the scopes; auth.tokens validates them (unknown_scope).
+    scopes: list[str] = Field(min_length=1, max_length=len(SCOPES), description=SCOPE_TEXT,
+                              json_schema_extra={"items": SCOPE_ENUM})
     expires_in_days: int = Field(default=90, ge=1, le=MAX_API_TOKEN_LIFETIME.days)
 
 
@@ -47,7 +51,8 @@ class TokenOut(BaseModel):
 
 
 class NewTokenOut(TokenOut):
-    token: str = Field(description="The secret: shown this once, never again.")
+    token: str | None = Field(description="The secret: shown this once, never again (null in an idempotent "
+                                          "replay).")
 
 
 def _out(row: ApiToken) -> TokenOut:
@@ -61,6 +66,7 @@ def _object(row: ApiToken) -> AuditObject:
 
 
 @router.post("", response_model=NewTokenOut, status_code=201)
+@shown_once("token")
 def create_token(body: TokenIn, caller: SessionCaller, state: State) -> NewTokenOut:
     issued = issue_api_token(body.scopes, now=state.now(), lifetime=timedelta(days=body.expires_in_days))
     record = issued.record

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/accounts", tags=["accounts"], route_class=Idempotent
 
 class AccountIn(BaseModel):
     team_id: uuid.UUID
-    network: str = Field(min_length=1, max_length=32, description=", ".join(accounts.NETWORKS))
+    network: str = Field(min_length=1, max_length=32, json_schema_extra={"enum": list(accounts.NETWORKS)})
     handle: str = Field(min_length=1, max_length=200)
     account_type: AccountType
     display_name: str = Field(default="", max_length=200)
