@@ -11,6 +11,7 @@ from warden.cli.check import check_command
 from warden.cli.demo import demo_command
 from warden.cli.init import init_command
 from warden.cli.policy import policy_group
+from warden.cli.serve import serve_command
 from warden.cli.stats import stats_command
 from warden.domain.errors import WardenError
 
@@ -27,6 +28,7 @@ cli.add_command(policy_group)
 cli.add_command(init_command)
 cli.add_command(audit_group)
 cli.add_command(stats_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

@@ -3,9 +3,6 @@
 Credentials are encrypted bound to their account's id (a ciphertext copied
 into another row does not decrypt), never returned by the API, never logged,
 and never written to the audit log: only the fact that they changed.
-
-NOTE: reconstructed by the API helper session after it overwrote this
-(then untracked) file by accident; the API matches tests/workflow/test_accounts_policies.py.
 """
 
 from __future__ import annotations
