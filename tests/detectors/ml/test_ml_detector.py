@@ -173,3 +173,16 @@ def test_tampered_artefact_is_refused(tmp_path: Path) -> None:
     (tmp_path / "fast.npz").write_bytes(bytes(data))
     with pytest.raises(ConfigurationError):
         load_model(tmp_path)
+
+
+def test_batch_ranking_matches_single_text_explanations(detector: MLDetector) -> None:
+    model = detector.model
+    texts = [TextItem(t).full.text for t in [*TEXTS, "you stupid idiot, I will find you", "idiot idiot idiot"]]
+    encoded, raw = model.score(texts, trace=True)
+    hits = model.calibrate(raw) >= model.thresholds
+    ranked = model.rank_hits(encoded, hits, 3)
+    assert len(ranked) == int(hits.sum()) > 5
+    for hit in ranked:
+        single = model.explain(texts[hit.row])
+        assert hit.words == single.words
+        assert hit.ranked == single.ranked([hit.category], 3)[0]

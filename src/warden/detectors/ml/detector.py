@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,9 @@ from warden.detectors.ml.features import Encoded, token_spans
 from warden.detectors.ml.model import (
     DEFAULT_NAME,
     MODEL_DIR,
-    Explanation,
+    Contribution,
     LinearModel,
+    contributions,
     load_model,
     read_meta,
     version_of,
@@ -101,42 +103,43 @@ class MLDetector:
         encoded, probs = self._scored(batch)
         model = self.model
         hits = probs >= model.thresholds
-        rows = np.flatnonzero(hits.any(axis=1)).tolist()
-        if not rows:
-            return out
-        explanations = model.explain_rows(encoded, rows)
-        for i, explanation in zip(rows, explanations, strict=True):
-            item = batch[i]
-            spans = token_spans(item.full.text, explanation.words)
-            out[i] = [self._finding(item, explanation, spans, k, float(probs[i, k]))
-                      for k in np.flatnonzero(hits[i]).tolist()]
+        thresholds = model.thresholds.tolist()
+        for i, group in groupby(model.rank_hits(encoded, hits, TOP_TERMS), key=lambda hit: hit.row):
+            row_hits = list(group)
+            words = row_hits[0].words
+            last = max(hit.ranked.last_token() for hit in row_hits)
+            spans = token_spans(batch[i].full.text, words, last) if last >= 0 else []
+            out[i] = [self._finding(batch[i], contributions(words, hit.ranked, spans), hit.ranked.strongest, spans,
+                                    hit.category, float(probs[i, hit.category]), thresholds[hit.category])
+                      for hit in row_hits]
         return out
 
-    def _finding(self, item: TextItem, explanation: Explanation, spans: list[tuple[int, int]], k: int,
-                 probability: float) -> Finding:
-        model = self.model
+    def _finding(self, item: TextItem, top: list[Contribution], strongest: int | None,
+                 spans: list[tuple[int, int]], k: int, probability: float, threshold: float) -> Finding:
         form = item.full
-        category = CATEGORIES[k]
-        threshold = float(model.thresholds[k])
-        top = explanation.top(k, spans, TOP_TERMS)
-        strongest = explanation.strongest_word(k)
-        span = spans[strongest] if strongest is not None else (0, len(form.text.rstrip()))
-        terms = ", ".join(f'"{c.text}" (+{c.weight:.2f})' for c in top) or "no single word stands out"
-        text = (f"model {model.version} ({model.description}): P({category}) = {probability:.2f} >= threshold "
-                f"{threshold:.2f}; top terms: {terms}")
-        return item.finding(
-            form, span[0], span[1],
-            detector=self.name,
-            version=self.version,
-            category=f"ml.{category}",
-            score=probability,
-            explanation=text,
+        start, end = spans[strongest] if strongest is not None else (0, len(form.text.rstrip()))
+        terms = ", ".join([f'"{c.text}" (+{c.weight:.2f})' for c in top]) or "no single word stands out"
+        a, b = form.span(start, end)
+        return Finding(
+            detector="ml", version=self.version, category=_FINDING_CATEGORIES[k], start=a, end=b,
+            text=item.text[a:b], matched=form.text[start:end], score=probability,
+            explanation=f"{self._prefix[k]}{probability:.2f} >= threshold {threshold:.2f}; top terms: {terms}",
             severity=3 if probability >= 0.9 else (2 if probability >= 0.6 else 1),
-            entry=model.name,
-            attributes=(("threshold", f"{threshold:.4f}"),
-                        ("top_terms", "; ".join(f"{c.text}={c.weight:.3f}" for c in top))),
+            entry=self.model.name, attributes=(("threshold", f"{threshold:.4f}"),),
         )
 
+    @property
+    def _prefix(self) -> list[str]:
+        model = self.model
+        return _prefixes(model.version, model.description)
+
+
+@lru_cache(maxsize=4)
+def _prefixes(version: str, description: str) -> list[str]:
+    return [f"model {version} ({description}): P({category}) = " for category in CATEGORIES]
+
+
+_FINDING_CATEGORIES = tuple(f"ml.{c}" for c in CATEGORIES)
 
 # Registered only when the artefact is there, so a checkout without it still
 # runs every other detector; a policy naming ml.* categories then fails loudly

@@ -56,14 +56,14 @@ def _is_word(token: str) -> bool:
     return token[0].isalnum() or token[0] == "_"
 
 
-def token_spans(text: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
-    """Spans in ``text`` of its tokens (as the featuriser read them). Tokens
-    cover every non-space character in order, so each is the first match of
-    itself after the previous one."""
+def token_spans(text: str, tokens: Sequence[str], last: int | None = None) -> list[tuple[int, int]]:
+    """Spans in ``text`` of its tokens (as the featuriser read them), up to
+    token ``last``. Tokens cover every non-space character in order, so each
+    is the first match of itself after the previous one."""
     spans: list[tuple[int, int]] = []
     find = text.find
     position = 0
-    for token in tokens:
+    for token in tokens if last is None else tokens[:last + 1]:
         start = find(token, position)
         position = start + len(token)
         spans.append((start, position))
@@ -218,39 +218,33 @@ class Featuriser:
         """Raw term counts: sorted unique columns per row and how often each
         occurs; with ``trace``, also where each came from (for explanations)."""
         n = len(texts)
-        arrays: list[IntArray] = []
-        hashes: list[int] = []
-        word_token: list[int] = []
+        entries: list[tuple[IntArray, int]] = []
         tokens_flat: list[str] = []
         per_text = np.empty(n, dtype=np.int64)
-        words_per_text = np.empty(n, dtype=np.int64)
-        entry, cache, findall = self._entry, self._cache, _TOKEN.findall
+        entry, get, findall = self._entry, self._cache.get, _TOKEN.findall
         for i, text in enumerate(texts):
             tokens = findall(text)
             per_text[i] = len(tokens)
-            before = len(hashes)
-            for token in tokens:
-                found = cache.get(token) or entry(token)
-                arrays.append(found[0])
-                if found[1] >= 0:
-                    hashes.append(found[1])
-                    word_token.append(len(arrays) - 1)
-            words_per_text[i] = len(hashes) - before
+            entries.extend([get(t) or entry(t) for t in tokens])
             if trace:
                 tokens_flat.extend(tokens)
-        if not arrays:
+        if not entries:
             empty = np.zeros(0, dtype=np.int64)
             indptr = np.zeros(n + 1, dtype=np.int64)
             kept = Trace([], empty, indptr, empty, empty, empty, empty, empty) if trace else None
             return Encoded(indptr, empty, np.zeros(0), trace=kept)
-        own = np.concatenate(arrays)
-        own_lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
-        token_row = np.repeat(np.arange(n, dtype=np.int64), per_text)
+        # keys are row << bits | column; 32 bits hold them for batches under 2**(31 - bits) rows
+        key_type: type[np.int32] | type[np.int64] = np.int32 if (n << self.bits) < (1 << 31) else np.int64
+        own: IntArray = np.concatenate([e[0] for e in entries]).astype(key_type, copy=False)
+        own_lengths = np.fromiter([len(e[0]) for e in entries], dtype=np.int64, count=len(entries))
+        crcs = np.fromiter([e[1] for e in entries], dtype=np.int64, count=len(entries))
+        token_row: IntArray = np.repeat(np.arange(n, dtype=np.int64), per_text).astype(key_type, copy=False)
         own_row = np.repeat(token_row, own_lengths)
-        word_row = np.repeat(np.arange(n, dtype=np.int64), words_per_text)
-        word_hash = np.asarray(hashes, dtype=np.uint64)
+        is_word = crcs >= 0
+        word_row = token_row[is_word]
+        word_hash = crcs[is_word].astype(np.uint64)
         same = word_row[1:] == word_row[:-1]
-        pair_columns = self._pairs(word_hash[:-1][same], word_hash[1:][same])
+        pair_columns: IntArray = self._pairs(word_hash[:-1][same], word_hash[1:][same]).astype(key_type)
         keys = np.concatenate(((own_row << self.bits) | own, (word_row[:-1][same] << self.bits) | pair_columns))
         keys.sort()
         first = np.empty(len(keys), dtype=bool)
@@ -263,12 +257,12 @@ class Featuriser:
         np.cumsum(np.bincount(unique >> self.bits, minlength=n), out=indptr[1:])
         kept = None
         if trace:
-            words = np.asarray(word_token, dtype=np.int64)
+            words = np.flatnonzero(is_word)
             token_ptr = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(per_text, out=token_ptr[1:])
-            kept = Trace(tokens_flat, token_row, token_ptr, own, own_lengths, pair_columns,
-                         words[:-1][same], words[1:][same])
-        return Encoded(indptr, unique & self.mask, counts, trace=kept)
+            kept = Trace(tokens_flat, token_row.astype(np.int64), token_ptr, own.astype(np.int64), own_lengths,
+                         pair_columns.astype(np.int64), words[:-1][same], words[1:][same])
+        return Encoded(indptr, (unique & self.mask).astype(np.int64), counts, trace=kept)
 
     def weigh(self, counts: Encoded) -> Encoded:
         """Sublinear tf times idf, rows scaled to unit length."""

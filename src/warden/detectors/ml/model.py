@@ -99,13 +99,12 @@ class LinearModel:
             return np.zeros((0, len(self.categories)))
         return self.calibrate(self.raw(texts))
 
-    def explain_rows(self, encoded: Encoded, rows: Sequence[int]) -> list[Explanation]:
-        """Explanations for some rows of a batch scored with ``trace=True``:
-        how much each token, and each word pair, adds to each category's raw
-        score. With the bias they sum to it."""
+    def _parts(self, encoded: Encoded, rows: Sequence[int]) -> _Parts:
+        """Each chosen row's tokens' and word pairs' parts of every category's
+        raw score (needs a batch scored with ``trace=True``)."""
         trace = encoded.trace
         if trace is None or encoded.values is None:
-            raise ValueError("explain_rows needs a batch scored with trace=True")
+            raise ValueError("explanations need a batch scored with trace=True")
         bits = self.featuriser.bits
         keys = encoded.keys(bits)
         share_of = encoded.values / encoded.counts
@@ -118,7 +117,7 @@ class LinearModel:
             return np.asarray(self.weights[columns] * share_of[where].astype(np.float32)[:, None], dtype=np.float32)
 
         token_mask = chosen[trace.token_row]
-        own: npt.NDArray[np.floating[Any]] = np.zeros((int(token_mask.sum()), k), dtype=np.float32)
+        own: FloatArray = np.zeros((int(token_mask.sum()), k), dtype=np.float32)
         if len(own):
             occurrence_mask = np.repeat(token_mask, trace.own_lengths)
             lengths = trace.own_lengths[token_mask]
@@ -132,18 +131,72 @@ class LinearModel:
             np.zeros((0, k), dtype=np.float32)
         # Chosen tokens are compressed in order: a chosen row's tokens start at the
         # number of chosen tokens before it.
-        before = np.concatenate(([0], np.cumsum(np.diff(trace.token_ptr) * chosen)))
+        own_start = np.concatenate(([0], np.cumsum(np.diff(trace.token_ptr) * chosen)))[:-1]
         pair_owner = trace.token_row[pair_left]
-        ordered = sorted(rows)
-        pair_from = np.searchsorted(pair_owner, ordered, side="left").tolist()
-        pair_to = np.searchsorted(pair_owner, ordered, side="right").tolist()
-        token_ptr, starts = trace.token_ptr.tolist(), before.tolist()
+        every = np.arange(encoded.rows)
+        pair_from = np.searchsorted(pair_owner, every, side="left")
+        pair_to = np.searchsorted(pair_owner, every, side="right")
+        local = trace.token_ptr[pair_owner] if len(pair_left) else pair_left
+        return _Parts(trace.tokens, trace.token_ptr, own, own_start, pairs, pair_from, pair_to,
+                      pair_left - local, pair_right - local)
+
+    def explain_rows(self, encoded: Encoded, rows: Sequence[int]) -> list[Explanation]:
+        """Explanations for some rows of a batch scored with ``trace=True``:
+        how much each token, and each word pair, adds to each category's raw
+        score. With the bias they sum to it."""
+        p = self._parts(encoded, rows)
         out: list[Explanation] = []
-        for r, pa, pb in zip(ordered, pair_from, pair_to, strict=True):
-            a, b, at = token_ptr[r], token_ptr[r + 1], starts[r]
-            out.append(Explanation(trace.tokens[a:b], own[at:at + b - a], pair_left[pa:pb] - a,
-                                   pair_right[pa:pb] - a, pairs[pa:pb]))
+        for r in sorted(rows):
+            a, b = int(p.token_ptr[r]), int(p.token_ptr[r + 1])
+            at = int(p.own_start[r])
+            pa, pb = int(p.pair_from[r]), int(p.pair_to[r])
+            out.append(Explanation(p.tokens[a:b], p.own[at:at + b - a], p.pair_left[pa:pb], p.pair_right[pa:pb],
+                                   p.pairs[pa:pb]))
         return out
+
+    def rank_hits(self, encoded: Encoded, hits: npt.NDArray[np.bool_], n: int = 3) -> list[Hit]:
+        """For every (row, category) in ``hits``: the row's tokens, its ``n``
+        strongest positive parts and its strongest word, ranked for the whole
+        batch at once (the detector's fast path; same result as
+        ``Explanation.ranked``)."""
+        hit_rows, hit_cats = np.nonzero(hits)
+        if len(hit_rows) == 0:
+            return []
+        p = self._parts(encoded, np.unique(hit_rows).tolist())
+        n_tokens = np.diff(p.token_ptr)[hit_rows]
+        n_pairs = (p.pair_to - p.pair_from)[hit_rows]
+        own_index = _ragged(p.own_start[hit_rows], n_tokens)
+        own_hit = np.repeat(np.arange(len(hit_rows)), n_tokens)
+        own_value = p.own[own_index, hit_cats[own_hit]]
+        pair_index = _ragged(p.pair_from[hit_rows], n_pairs)
+        pair_hit = np.repeat(np.arange(len(hit_rows)), n_pairs)
+        pair_value = p.pairs[pair_index, hit_cats[pair_hit]] if len(pair_index) else np.zeros(0, dtype=np.float32)
+        # local token index of each candidate; pairs marked by -1 - (pair index)
+        own_local = own_index - np.repeat(p.own_start[hit_rows], n_tokens)
+        value = np.concatenate((own_value, pair_value))
+        hit = np.concatenate((own_hit, pair_hit))
+        which = np.concatenate((own_local, -1 - pair_index))
+        positive = np.flatnonzero(value > 0)  # only parts that raise the score are shown
+        order = positive[np.lexsort((-value[positive], hit[positive]))]
+        hit_sorted = hit[order]
+        group_start = np.searchsorted(hit_sorted, np.arange(len(hit_rows)))
+        rank = np.arange(len(order)) - group_start[hit_sorted]
+        keep = order[rank < n]
+        # strongest word: the first own part in each hit's ranking (own parts come
+        # before pairs in ``value``, so on a tie the word wins, as in ``ranked``)
+        is_own = order < len(own_value)
+        own_order = order[is_own]
+        own_group = hit[own_order]
+        first = np.r_[True, own_group[1:] != own_group[:-1]] if len(own_order) else np.zeros(0, dtype=bool)
+        best = np.full(len(hit_rows), -1)
+        best[own_group[first]] = own_local[own_order[first]]
+        parts: list[list[tuple[int | tuple[int, int], float]]] = [[] for _ in hit_rows]
+        left, right = p.pair_left.tolist(), p.pair_right.tolist()
+        for h, w, v in zip(hit[keep].tolist(), which[keep].tolist(), value[keep].tolist(), strict=True):
+            parts[h].append((w, v) if w >= 0 else ((left[-1 - w], right[-1 - w]), v))
+        ptr = p.token_ptr.tolist()
+        return [Hit(r, c, p.tokens[ptr[r]:ptr[r + 1]], Ranked(found, b if b >= 0 else None))
+                for r, c, found, b in zip(hit_rows.tolist(), hit_cats.tolist(), parts, best.tolist(), strict=True)]
 
     def explain(self, text: str) -> Explanation:
         encoded, _ = self.score([text], trace=True)
@@ -166,32 +219,105 @@ class Explanation:
         """Sum of all parts per category (raw score minus bias)."""
         return np.asarray(self.own.sum(axis=0) + self.pairs.sum(axis=0), dtype=np.float64)
 
+    def ranked(self, categories: Sequence[int], n: int = 3) -> list[Ranked]:
+        """For each category: its ``n`` strongest positive parts (a token
+        index, or ``(left, right)`` for a word pair, with its weight) and the
+        token adding most. One ranking pass for all categories of the text."""
+        own = self.own[:, categories]
+        weights = np.concatenate((own, self.pairs[:, categories]))
+        if len(weights) == 0:
+            return [Ranked([], None) for _ in categories]
+        order = np.argsort(-weights, axis=0, kind="stable")[:n]
+        values = np.take_along_axis(weights, order, axis=0).T.tolist()
+        order_lists = order.T.tolist()
+        n_own = len(self.words)
+        if n_own:
+            best = np.argmax(own, axis=0)
+            best_list = best.tolist()
+            best_positive = (own[best, np.arange(len(categories))] > 0).tolist()
+        else:
+            best_list, best_positive = [0] * len(categories), [False] * len(categories)
+        left, right = self.left.tolist(), self.right.tolist()
+        out: list[Ranked] = []
+        for c in range(len(categories)):
+            parts: list[tuple[int | tuple[int, int], float]] = []
+            for index, weight in zip(order_lists[c], values[c], strict=True):
+                if weight <= 0:
+                    break
+                parts.append((index if index < n_own else (left[index - n_own], right[index - n_own]), weight))
+            out.append(Ranked(parts, best_list[c] if best_positive[c] else None))
+        return out
+
     def top(self, category: int, spans: Sequence[tuple[int, int]], n: int = 3) -> list[Contribution]:
         """The ``n`` strongest positive words or word pairs for one category;
         ``spans`` are the tokens' spans in the text (``token_spans``)."""
-        weights = np.concatenate((self.own[:, category], self.pairs[:, category]))
-        order = np.argsort(-weights, kind="stable")[:n]
-        found: list[Contribution] = []
-        n_own = len(self.words)
-        for index in order.tolist():
-            weight = float(weights[index])
-            if weight <= 0:
-                break
-            if index < n_own:
-                start, end = spans[index]
-                found.append(Contribution(self.words[index], start, end, weight, True))
-            else:
-                a, b = int(self.left[index - n_own]), int(self.right[index - n_own])
-                found.append(Contribution(f"{self.words[a]} {self.words[b]}", spans[a][0], spans[b][1], weight,
-                                          False))
-        return found
+        return self.contributions(self.ranked([category], n)[0], spans)
+
+    def contributions(self, ranked: Ranked, spans: Sequence[tuple[int, int]]) -> list[Contribution]:
+        return contributions(self.words, ranked, spans)
 
     def strongest_word(self, category: int) -> int | None:
         """Index of the token that adds most to the category, if any adds."""
-        if not self.words:
-            return None
-        i = int(np.argmax(self.own[:, category]))
-        return i if self.own[i, category] > 0 else None
+        return self.ranked([category], 1)[0].strongest
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    tokens: list[str]
+    token_ptr: IntArray
+    own: FloatArray  # chosen tokens x categories
+    own_start: IntArray  # per batch row: its first token in ``own``
+    pairs: FloatArray  # chosen pairs x categories
+    pair_from: IntArray  # per batch row: its pairs in ``pairs``
+    pair_to: IntArray
+    pair_left: IntArray  # token index within its text
+    pair_right: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A category a row crossed the threshold for, with that row's tokens and ranking."""
+
+    row: int
+    category: int
+    words: list[str]
+    ranked: Ranked
+
+
+def contributions(words: Sequence[str], ranked: Ranked, spans: Sequence[tuple[int, int]]) -> list[Contribution]:
+    """A ranking as readable parts: the word or word pair, its span and weight."""
+    found: list[Contribution] = []
+    for index, weight in ranked.parts:
+        if isinstance(index, tuple):
+            a, b = index
+            found.append(Contribution(f"{words[a]} {words[b]}", spans[a][0], spans[b][1], weight, False))
+        else:
+            found.append(Contribution(words[index], spans[index][0], spans[index][1], weight, True))
+    return found
+
+
+def _ragged(starts: IntArray, lengths: IntArray) -> IntArray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One category's strongest parts of one text (see ``Explanation.ranked``)."""
+
+    parts: list[tuple[int | tuple[int, int], float]]
+    strongest: int | None
+
+    def last_token(self) -> int:
+        """The furthest token any part or the strongest word needs."""
+        furthest = -1 if self.strongest is None else self.strongest
+        for index, _ in self.parts:
+            furthest = max(furthest, index[1] if isinstance(index, tuple) else index)
+        return furthest
 
 
 def _sha256(path: Path) -> str:
