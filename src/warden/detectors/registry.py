@@ -32,6 +32,7 @@ def _load_builtins() -> None:
         registers,
     )
     from warden.detectors.lexicon import detector as _lexicon  # noqa: F401
+    from warden.detectors.ml import detector as _ml  # noqa: F401
     from warden.detectors.pii import detectors as _pii  # noqa: F401
 
 
