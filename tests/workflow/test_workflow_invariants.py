@@ -49,9 +49,6 @@ class DraftWorkflow(RuleBasedStateMachine):
         self.terminal: dict[uuid.UUID, str] = {}
 
     def teardown(self) -> None:
-        with self.org.sessions() as session:
-            for (state,) in session.execute(select(Draft.state)):
-                SEEN_STATES.add(state)
         self.engine.dispose()
         self.folder.cleanup()
 
@@ -153,13 +150,15 @@ class DraftWorkflow(RuleBasedStateMachine):
     def terminal_states_stay_final(self) -> None:
         with self.org.sessions() as session:
             for draft in session.execute(select(Draft)).scalars():
+                SEEN_STATES.add(draft.state)
                 if draft.id in self.terminal:
                     assert draft.state == self.terminal[draft.id]
                 elif draft.state in TERMINAL:
                     self.terminal[draft.id] = draft.state
 
 
-DraftWorkflow.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None,
+# Derandomised: the same sequences every run, so the coverage check below is stable.
+DraftWorkflow.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None, derandomize=True,
                                            suppress_health_check=[HealthCheck.too_slow])
 test_draft_workflow_invariants = DraftWorkflow.TestCase
 
@@ -168,4 +167,5 @@ def test_the_machine_reached_every_state() -> None:
     """Guard against a vacuous run: the invariants were checked in every state."""
     if not SEEN_STATES:
         test_draft_workflow_invariants().runTest()
-    assert {"held", "allowed", "warned", "blocked", "approved", "scheduled", "rejected", "withdrawn"} <= SEEN_STATES
+    missing = {"held", "allowed", "warned", "blocked", "approved", "scheduled", "rejected", "withdrawn"} - SEEN_STATES
+    assert not missing, f"never reached: {sorted(missing)}"

@@ -53,7 +53,7 @@ _LEET_CHARS = re.compile(r"[0-9@$!|+€]")
 _LETTER = re.compile(r"[a-z]")
 # "f u c k", "f.u.c.k", "f-u-c-k": three or more single letters with one
 # repeated separator. Bounded quantifiers keep matching linear.
-_SPACED = re.compile(r"(?<![a-z0-9'])[a-z](?:([ .\-_*/])[a-z])(?:\1[a-z]){1,40}(?![a-z0-9])")
+_SPACED = re.compile(r"(?<![a-z0-9'])[a-z](?:([ .\-_*/])[a-z])(?:\1[a-z]){1,40}(?![a-z0-9]|[.\-_*/][a-z])")
 _SEPARATORS = re.compile(r"[ .\-_*/]")
 _HYPHENS = re.compile(r"(?<=[a-z])[-_](?=[a-z])")
 _WHITESPACE = re.compile(r"\s{2,}|[\t\n\r]")
