@@ -96,7 +96,8 @@ INBOUND = [
     ("I know where you live and I'm going to kill you", "escalate_urgent", "threat"),
     ("I can't go on, I'm going to kill myself tonight", "escalate_urgent", "self_harm"),
     ("Someone is breaking in to my house right now please help", "escalate_urgent", "emergency"),
-    ("That officer lives at 14 Acacia Avenue, go and pay him a visit", "hide_and_escalate", "doxxing"),
+    ("That officer lives at 14 Acacia Avenue, go and pay him a visit", "escalate_urgent", "doxxing"),  # also a threat
+    ("His home address is 14 Acacia Avenue if anyone wants it", "hide_and_escalate", "doxxing"),
     ("It was Sam Taylor who reported him, everyone knows", "hide", "victim_identification"),
     ("Jo Bloggs is guilty, hang him", "hide", "contempt_risk"),
     ("My car was stolen last night, how do I report it?", "redirect", "crime_report"),
