@@ -33,9 +33,20 @@ from web_org import (
 )
 
 from warden.auth.totp import totp_code, totp_step
-from warden.storage.tables import ApiToken, Draft, Member, Organisation, RecoveryCode, SocialAccount, Team
+from warden.storage.tables import (
+    ApiToken,
+    Case,
+    Draft,
+    Member,
+    Message,
+    Organisation,
+    RecoveryCode,
+    SocialAccount,
+    Team,
+)
 from warden.storage.tables import Session as SessionRow
-from warden.workflow import drafts
+from warden.workflow import cases, drafts
+from warden.workflow.principal import system
 
 pytestmark = pytest.mark.db
 API = "/api/v1"
@@ -45,6 +56,9 @@ WRITERS = frozenset({"contributor", "publisher", "approver"})
 APPROVERS = frozenset({"approver", "approver2"})
 ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"admin", "auditor"})
+CASE_READERS = frozenset({"admin", "moderator", "auditor"})
+MODERATORS = frozenset({"moderator"})
+THREAT = "I know where you live"
 
 
 @dataclass
@@ -80,6 +94,24 @@ class Matrix:
         drafts.approve(self.north.sessions, self.north.principal("approver2"), draft_id, self.version(draft_id))
         return draft_id
 
+    def received(self, text: str = THREAT) -> cases.Received:
+        """A fresh case on north's corporate account, through the workflow."""
+        key = uuid.uuid4().hex[:12]
+        incoming = cases.Incoming(network_id=f"n-{key}", thread_key=f"t-{key}", kind="reply",
+                                  author_handle="@someone", text=text, sent_at=datetime.now(UTC))
+        return cases.receive(self.north.sessions, system(self.north.id), self.north.corporate, incoming)
+
+    def case_version(self, case_id: uuid.UUID) -> int:
+        with self.north.sessions() as session:
+            case = session.get(Case, case_id)
+            assert case is not None
+            return case.version
+
+    def closed_case(self) -> uuid.UUID:
+        case_id = self.received().case_id
+        cases.close(self.north.sessions, self.north.principal("moderator"), case_id, self.case_version(case_id))
+        return case_id
+
     def set_lockdown(self, tenant: Tenant, locked: bool) -> None:
         with tenant.sessions.begin() as session:
             session.execute(update(Organisation).where(Organisation.id == tenant.id).values(locked_down=locked))
@@ -98,7 +130,7 @@ class Matrix:
         marks = {str(org), f"@{tenant.slug}.example.com", f"{tenant.slug}_police", f"{tenant.slug}_pc_jones",
                  f"{tenant.slug.title()} Police", f" {tenant.slug.title()}"}
         with tenant.sessions() as session:
-            for model in (Team, Member, SocialAccount, Draft, ApiToken):
+            for model in (Team, Member, SocialAccount, Draft, ApiToken, Case, Message):
                 marks |= {str(i) for i in session.execute(select(model.id).where(  # type: ignore[attr-defined]
                     model.organisation_id == org)).scalars()}  # type: ignore[attr-defined]
             marks |= set(session.execute(select(SessionRow.id).where(SessionRow.organisation_id == org)).scalars())
@@ -193,6 +225,24 @@ def _new_member(m: Matrix, role: str, actor: Tenant) -> Call:
                                    "roles": [{"team_id": str(m.north.team), "role": "contributor"}]})
 
 
+def case_action(step: str, make: Callable[[Matrix], uuid.UUID], **body: Any) -> Builder:
+    def build(m: Matrix, role: str, actor: Tenant) -> Call:
+        case_id = make(m)
+        return Call(f"{API}/cases/{case_id}/{step}", {"expected_version": m.case_version(case_id), **body})
+    return build
+
+
+def _new_case(m: Matrix) -> uuid.UUID:
+    return m.received().case_id
+
+
+def _inbound(m: Matrix, role: str, actor: Tenant) -> Call:
+    key = uuid.uuid4().hex[:12]
+    return Call(f"{API}/accounts/{m.north.corporate}/messages", {
+        "network_id": f"n-{key}", "thread_key": f"t-{key}", "kind": "mention", "author_handle": "@someone",
+        "text": THREAT, "sent_at": datetime.now(UTC).isoformat()})
+
+
 def _later() -> str:
     return (datetime.now(UTC) + timedelta(hours=2)).isoformat()
 
@@ -225,6 +275,20 @@ OPS: dict[tuple[str, str], Op] = {
                              ids_in_query=True),
     ("POST", "/accounts"): Op(ADMIN, _new_account, ids_in_body=True),
     ("GET", "/accounts/{account_id}"): Op(EVERYONE, lambda m, r, a: Call(f"{API}/accounts/{m.north.corporate}")),
+    ("POST", "/accounts/{account_id}/messages"): Op(ADMIN, _inbound),
+    ("GET", "/cases"): Op(CASE_READERS, lambda m, r, a: Call(f"{API}/cases", params={
+        "account_id": str(m.north.corporate)}), ids_in_query=True),
+    ("GET", "/cases/{case_id}"): Op(CASE_READERS, lambda m, r, a: Call(f"{API}/cases/{_new_case(m)}")),
+    ("POST", "/cases/{case_id}/assign"): Op(MODERATORS, lambda m, r, a: case_action(
+        "assign", _new_case, assignee_id=str(m.north.member_ids["moderator"]))(m, r, a)),
+    ("POST", "/cases/{case_id}/actions"): Op(MODERATORS, case_action("actions", _new_case, action="escalate")),
+    ("POST", "/cases/{case_id}/close"): Op(MODERATORS, case_action("close", _new_case, reason="Dealt with")),
+    ("POST", "/cases/{case_id}/reopen"): Op(MODERATORS, case_action("reopen", Matrix.closed_case,
+                                                                    reason="Author wrote again")),
+    ("GET", "/messages/{message_id}"): Op(CASE_READERS, lambda m, r, a: Call(
+        f"{API}/messages/{m.received().message_id}")),
+    ("POST", "/messages/{message_id}/findings/{index}/verdict"): Op(MODERATORS, lambda m, r, a: Call(
+        f"{API}/messages/{m.received().message_id}/findings/0/verdict", {"agree": True})),
     ("POST", "/drafts"): Op(WRITERS, _new_draft, ids_in_body=True),
     ("GET", "/drafts"): Op(DRAFT_READERS, lambda m, r, a: Call(f"{API}/drafts", params={
         "team_id": str(m.north.team), "author_id": str(m.north.member_ids["contributor"])}), ids_in_query=True),
@@ -309,8 +373,9 @@ def test_every_operation_with_every_role_from_both_organisations(web: Web, north
         if path == "/auth/login":
             continue
         concrete = path.replace("{session_id}", "0" * 64)
-        for name in ("token_id", "member_id", "account_id", "draft_id"):
+        for name in ("token_id", "member_id", "account_id", "draft_id", "case_id", "message_id"):
             concrete = concrete.replace("{" + name + "}", str(uuid.uuid4()))
+        concrete = concrete.replace("{index}", "0")
         response = anonymous.request(method, f"{API}{concrete}", json={})
         requests += 1
         if response.status_code != 401 or response.json()["error"]["code"] != "not_authenticated":

@@ -90,3 +90,9 @@ def key_int(after: list[Any]) -> int:
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+def key_int_datetime_uuid(after: list[Any]) -> tuple[int, datetime, uuid.UUID]:
+    if len(after) != 3 or not isinstance(after[0], int) or isinstance(after[0], bool):
+        raise InvalidCursor("the cursor is not valid; start again without one")
+    return (after[0], *key_datetime_uuid(after[1:]))

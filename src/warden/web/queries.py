@@ -24,27 +24,41 @@ from warden.engine import MAX_TEXT_CHARS, validate_text
 from warden.storage.tables import (
     Approval,
     AuditEntryRow,
+    Case,
     DecisionRow,
     Draft,
     Member,
     Membership,
+    Message,
     SocialAccount,
     Team,
 )
-from warden.web.pagination import Page, PageRequest, encode_cursor, key_datetime_uuid, key_int, key_text_uuid
+from warden.web.pagination import (
+    Page,
+    PageRequest,
+    encode_cursor,
+    key_datetime_uuid,
+    key_int,
+    key_int_datetime_uuid,
+    key_text_uuid,
+)
 from warden.web.schemas import (
     AccountOut,
     ApprovalOut,
     AuditEntryOut,
+    CaseOut,
+    CaseSummary,
     CheckOut,
     DecisionOut,
     DraftOut,
     DraftSummary,
     MemberOut,
+    MessageOut,
     OrganisationOut,
     RoleOut,
     TeamOut,
 )
+from warden.workflow import cases as case_flow
 from warden.workflow import checking
 from warden.workflow.loading import get_owned, organisation
 from warden.workflow.permissions import Permission, allowed, authorize
@@ -214,6 +228,100 @@ def draft_after_action(sessions: Sessions, principal: Principal, draft_id: uuid.
     """The draft as an action just left it; the action itself authorised the caller on this draft."""
     with sessions() as session:
         return _draft_out(session, get_owned(session, Draft, draft_id, principal.organisation_id))
+
+
+# ------------------------------------------------------------------------------------- cases
+
+def _case_fields(case: Case, team_id: uuid.UUID) -> dict[str, Any]:
+    return dict(id=case.id, account_id=case.account_id, team_id=team_id, thread_key=case.thread_key,
+                state=case.state, severity=case.severity, assignee_id=case.assignee_id, sla_due_at=case.sla_due_at,
+                version=case.version, opened_at=case.opened_at, updated_at=case.updated_at, closed_at=case.closed_at)
+
+
+def list_cases(sessions: Sessions, principal: Principal, page: PageRequest, account_id: uuid.UUID | None,
+               state: str | None, severity_min: int | None, assignee_id: uuid.UUID | None) -> Page[CaseSummary]:
+    """Most urgent first (severity, then newest); only cases on accounts of teams the caller may read."""
+    with sessions() as session:
+        teams = _readable_teams(session, principal, Permission.CASE_READ)
+        query = (select(Case, SocialAccount.team_id)
+                 .join(SocialAccount, SocialAccount.id == Case.account_id)
+                 .where(Case.organisation_id == principal.organisation_id,
+                        SocialAccount.organisation_id == principal.organisation_id,
+                        SocialAccount.team_id.in_(teams)))
+        if account_id is not None:
+            query = query.where(Case.account_id == account_id)
+        if state is not None:
+            query = query.where(Case.state == state)
+        if severity_min is not None:
+            query = query.where(Case.severity >= severity_min)
+        if assignee_id is not None:
+            query = query.where(Case.assignee_id == assignee_id)
+        after = page.after()
+        if after is not None:
+            query = query.where(tuple_(Case.severity, Case.opened_at, Case.id)
+                                < tuple_(*key_int_datetime_uuid(after)))
+        rows = session.execute(query.order_by(Case.severity.desc(), Case.opened_at.desc(), Case.id.desc())
+                               .limit(page.limit + 1)).all()
+        shown, cursor = _page_of(rows, page, lambda r: (r[0].severity, r[0].opened_at, r[0].id))
+        return Page[CaseSummary](items=[CaseSummary(**_case_fields(c, t)) for c, t in shown], next_cursor=cursor)
+
+
+def _decisions(session: Session, ids: Sequence[uuid.UUID | None]) -> dict[uuid.UUID, DecisionRow]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {d.id: d for d in session.execute(select(DecisionRow).where(DecisionRow.id.in_(wanted))).scalars()}
+
+
+def _message_out(message: Message, decision: DecisionRow | None, reveal: bool) -> MessageOut:
+    withheld = message.hidden and not reveal
+    return MessageOut(id=message.id, account_id=message.account_id, network_id=message.network_id,
+                      thread_key=message.thread_key, kind=message.kind, author_handle=message.author_handle,
+                      author_name=message.author_name, text=None if withheld else message.text,
+                      text_withheld=withheld, in_reply_to=message.in_reply_to, sent_at=message.sent_at,
+                      received_at=message.received_at, hidden=message.hidden,
+                      decision=DecisionOut.model_validate(decision) if decision else None)
+
+
+def _case_out(session: Session, principal: Principal, case: Case) -> CaseOut:
+    account = get_owned(session, SocialAccount, case.account_id, principal.organisation_id)
+    messages = session.execute(select(Message).where(
+        Message.organisation_id == principal.organisation_id, Message.account_id == case.account_id,
+        Message.thread_key == case.thread_key).order_by(Message.sent_at, Message.received_at, Message.id)
+    ).scalars().all()
+    decisions = _decisions(session, [m.decision_id for m in messages])
+    locked = organisation(session, principal.organisation_id).locked_down
+    return CaseOut(**_case_fields(case, account.team_id),
+                   messages=[_message_out(m, decisions.get(m.decision_id) if m.decision_id else None, reveal=False)
+                             for m in messages],
+                   available_actions=case_flow.available_actions(principal, case, account.team_id, locked))
+
+
+def get_case(sessions: Sessions, principal: Principal, case_id: uuid.UUID) -> CaseOut:
+    """The case, its messages in order (a hidden message's text withheld: GET /messages/{id} reveals it, audited),
+    each with its stored decision, and what this viewer may do now."""
+    with sessions() as session:
+        case = get_owned(session, Case, case_id, principal.organisation_id)
+        account = get_owned(session, SocialAccount, case.account_id, principal.organisation_id)
+        authorize(principal, Permission.CASE_READ, account.team_id)
+        return _case_out(session, principal, case)
+
+
+def case_after_action(sessions: Sessions, principal: Principal, case_id: uuid.UUID) -> CaseOut:
+    """The case as an action just left it; the action itself authorised the caller on this case."""
+    with sessions() as session:
+        return _case_out(session, principal, get_owned(session, Case, case_id, principal.organisation_id))
+
+
+def message_view(sessions: Sessions, principal: Principal, message: Message) -> MessageOut:
+    """A message ``workflow.cases.view_message`` returned (authorised, and audited if hidden), text included."""
+    with sessions() as session:
+        decision = None
+        if message.decision_id is not None:
+            decision = session.execute(select(DecisionRow).where(
+                DecisionRow.id == message.decision_id,
+                DecisionRow.organisation_id == principal.organisation_id)).scalar_one_or_none()
+        return _message_out(message, decision, reveal=True)
 
 
 # ------------------------------------------------------------------------------------- audit

@@ -128,3 +128,47 @@ class CheckOut(BaseModel):
 
 class Created(BaseModel):
     id: uuid.UUID
+
+
+class CaseSummary(Out):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    team_id: uuid.UUID
+    thread_key: str
+    state: str
+    severity: int
+    assignee_id: uuid.UUID | None
+    sla_due_at: datetime | None
+    version: int
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    network_id: str
+    thread_key: str
+    kind: str
+    author_handle: str
+    author_name: str
+    text: str | None
+    text_withheld: bool
+    in_reply_to: str | None
+    sent_at: datetime
+    received_at: datetime
+    hidden: bool
+    decision: DecisionOut | None
+
+
+class CaseOut(CaseSummary):
+    messages: list[MessageOut]
+    available_actions: list[str]
+
+
+class ReceivedOut(BaseModel):
+    message_id: uuid.UUID
+    case_id: uuid.UUID
+    decision: str
+    duplicate: bool
