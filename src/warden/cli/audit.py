@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from warden.audit import Signer, Verifier, dump_checkpoints, load_checkpoints, load_public_key
+from warden.audit import Checkpoint, Signer, Verifier, dump_checkpoints, load_checkpoints, load_public_key
 from warden.cli.database import database_option
 from warden.domain.errors import InvalidInput
 from warden.storage import audit_checkpoint
@@ -29,11 +30,11 @@ def audit_group() -> None:
     """Verify the audit log and sign checkpoints."""
 
 
-def _organisations(session: object, slug: str | None) -> list[Organisation]:
+def _organisations(session: Session, slug: str | None) -> list[Organisation]:
     query = select(Organisation).order_by(Organisation.slug)
     if slug:
         query = query.where(Organisation.slug == slug)
-    rows = list(session.execute(query).scalars())  # type: ignore[attr-defined]
+    rows = list(session.execute(query).scalars())
     if slug and not rows:
         raise InvalidInput(f"no organisation {slug!r}")
     return rows
@@ -45,7 +46,7 @@ def _verifier(key_path: Path, extra: tuple[Path, ...]) -> Verifier:
     return Verifier(load_public_key(p) for p in found)
 
 
-def _exported(path: Path | None) -> list[object]:
+def _exported(path: Path | None) -> list[Checkpoint]:
     if path is None or not path.exists():
         return []
     with path.open(encoding="utf-8") as handle:
@@ -72,7 +73,7 @@ def verify_command(database_url: str, slug: str | None, key_path: Path, exported
     failed = False
     with session_factory(engine)() as session:
         for org in _organisations(session, slug):
-            report = audit_checkpoint.verify(session, org.id, verifier, exported)  # type: ignore[arg-type]
+            report = audit_checkpoint.verify(session, org.id, verifier, exported)
             failed |= not report.ok
             if as_json:
                 click.echo(json.dumps({"organisation": org.slug, **report.to_dict()}))
@@ -95,7 +96,7 @@ def checkpoint_command(database_url: str, slug: str | None, key_path: Path, expo
     made = []
     with session_factory(engine).begin() as session:
         for org in _organisations(session, slug):
-            checkpoint = audit_checkpoint.sign_checkpoint(session, org.id, signer, verifier, exported)  # type: ignore[arg-type]
+            checkpoint = audit_checkpoint.sign_checkpoint(session, org.id, signer, verifier, exported)
             if checkpoint is not None:
                 made.append(checkpoint)
                 click.echo(f"{org.slug}: signed tree size {checkpoint.tree_size} root {checkpoint.root_hash}")

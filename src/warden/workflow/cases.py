@@ -21,8 +21,8 @@ from warden.domain.errors import InvalidInput
 from warden.engine import MAX_TEXT_CHARS, validate_text
 from warden.storage.tables import Case, DecisionRow, FindingVerdict, Member, Message, SocialAccount
 from warden.workflow import checking
-from warden.workflow.errors import InvalidState, LockedDown, ReasonRequired, StaleVersion
-from warden.workflow.loading import get_owned, member_principal, organisation
+from warden.workflow.errors import InvalidState, LockedDown, ReasonRequired
+from warden.workflow.loading import get_owned, member_principal, organisation, require_version
 from warden.workflow.permissions import Permission, allowed, authorize
 from warden.workflow.principal import Principal, Role
 from warden.workflow.unit import Clock, Unit, utcnow
@@ -148,8 +148,7 @@ def available_actions(principal: Principal, case: Case, team_id: uuid.UUID, lock
 
 def _load_case(unit: Unit, case_id: uuid.UUID, expected_version: int | None) -> tuple[Case, SocialAccount]:
     case = get_owned(unit.session, Case, case_id, unit.principal.organisation_id, lock=True)
-    if expected_version is not None and case.version != expected_version:
-        raise StaleVersion(f"the case changed since you saw it (version {expected_version}, now {case.version})")
+    require_version(case.version, expected_version, "case")
     account = get_owned(unit.session, SocialAccount, case.account_id, unit.principal.organisation_id)
     authorize(unit.principal, Permission.CASE_WORK, account.team_id)
     return case, account

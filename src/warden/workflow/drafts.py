@@ -25,8 +25,8 @@ from warden.domain.errors import InvalidInput
 from warden.engine import MAX_TEXT_CHARS, validate_text
 from warden.storage.tables import Approval, Draft, Organisation, SocialAccount
 from warden.workflow import checking
-from warden.workflow.errors import Forbidden, InvalidState, LockedDown, ReasonRequired, StaleVersion
-from warden.workflow.loading import get_owned, organisation
+from warden.workflow.errors import Forbidden, InvalidState, LockedDown, ReasonRequired
+from warden.workflow.loading import get_owned, organisation, require_version
 from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import Principal, Role
 from warden.workflow.unit import Clock, Unit, utcnow
@@ -48,11 +48,21 @@ def _state(draft: Draft) -> dict[str, object]:
 
 def _load(unit: Unit, draft_id: uuid.UUID, expected_version: int | None) -> Draft:
     draft = get_owned(unit.session, Draft, draft_id, unit.principal.organisation_id, lock=True)
-    if expected_version is not None and draft.version != expected_version:
-        raise StaleVersion(f"the draft changed since you saw it (version {expected_version}, now {draft.version})")
+    require_version(draft.version, expected_version, "draft")
     if draft.state in TERMINAL:
         raise InvalidState(f"the draft is {draft.state}")
     return draft
+
+
+def _move(unit: Unit, draft: Draft, state: str, action: str, justification: str | None = None,
+          **changes: object) -> None:
+    """Change the draft's state (and any other fields) and audit it, before and after."""
+    before = _state(draft)
+    for name, value in changes.items():
+        setattr(draft, name, value)
+    draft.state, draft.updated_at = state, unit.clock()
+    unit.session.flush()
+    unit.record(action, _object(draft), justification=justification, before=before, after=_state(draft))
 
 
 def _require_state(draft: Draft, *states: str) -> None:
@@ -156,11 +166,8 @@ def acknowledge_warning(sessions: sessionmaker[Session], principal: Principal, d
         if draft.author_id != principal.member_id:
             raise Forbidden("only the author acknowledges a warning on their draft")
         _require_state(draft, "warned")
-        before = _state(draft)
-        draft.acknowledged_at = clock()
-        draft.state = "allowed" if principal.has_role(Role.PUBLISHER, draft.team_id) else "held"
-        unit.session.flush()
-        unit.record("draft.warning_acknowledged", _object(draft), before=before, after=_state(draft))
+        state = "allowed" if principal.has_role(Role.PUBLISHER, draft.team_id) else "held"
+        _move(unit, draft, state, "draft.warning_acknowledged", acknowledged_at=clock())
 
 
 def _review(unit: Unit, draft_id: uuid.UUID, expected_version: int, permission: Permission) -> Draft:
@@ -183,11 +190,8 @@ def approve(sessions: sessionmaker[Session], principal: Principal, draft_id: uui
     with Unit(sessions, principal, clock) as unit:
         draft = _review(unit, draft_id, expected_version, Permission.DRAFT_APPROVE)
         _require_state(draft, "held")
-        before = _state(draft)
         _approval(unit, draft, "approved", "")
-        draft.state, draft.updated_at = "approved", clock()
-        unit.session.flush()
-        unit.record("draft.approved", _object(draft), before=before, after=_state(draft))
+        _move(unit, draft, "approved", "draft.approved")
 
 
 def reject(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
@@ -197,11 +201,8 @@ def reject(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid
     with Unit(sessions, principal, clock) as unit:
         draft = _review(unit, draft_id, expected_version, Permission.DRAFT_APPROVE)
         _require_state(draft, "held", "blocked", "warned", "allowed")
-        before = _state(draft)
         _approval(unit, draft, "rejected", reason)
-        draft.state, draft.updated_at = "rejected", clock()
-        unit.session.flush()
-        unit.record("draft.rejected", _object(draft), justification=reason, before=before, after=_state(draft))
+        _move(unit, draft, "rejected", "draft.rejected", justification=reason)
 
 
 def request_changes(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
@@ -211,12 +212,8 @@ def request_changes(sessions: sessionmaker[Session], principal: Principal, draft
     with Unit(sessions, principal, clock) as unit:
         draft = _review(unit, draft_id, expected_version, Permission.DRAFT_APPROVE)
         _require_state(draft, "held", "blocked")
-        before = _state(draft)
         _approval(unit, draft, "changes_requested", reason)
-        draft.state, draft.updated_at = "changes_requested", clock()
-        unit.session.flush()
-        unit.record("draft.changes_requested", _object(draft), justification=reason, before=before,
-                    after=_state(draft))
+        _move(unit, draft, "changes_requested", "draft.changes_requested", justification=reason)
 
 
 def override_block(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
@@ -232,12 +229,8 @@ def override_block(sessions: sessionmaker[Session], principal: Principal, draft_
     with Unit(sessions, principal, clock) as unit:
         draft = _review(unit, draft_id, expected_version, Permission.DRAFT_OVERRIDE)
         _require_state(draft, "blocked")
-        before = _state(draft)
         _approval(unit, draft, "override", reason)
-        draft.state, draft.updated_at = "approved", clock()
-        unit.session.flush()
-        unit.record("draft.block_overridden", _object(draft), justification=reason, before=before,
-                    after=_state(draft))
+        _move(unit, draft, "approved", "draft.block_overridden", justification=reason)
 
 
 def schedule(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
@@ -252,10 +245,7 @@ def schedule(sessions: sessionmaker[Session], principal: Principal, draft_id: uu
         if draft.state == "allowed" and draft.author_id != principal.member_id and not principal.has_role(
                 Role.APPROVER, draft.team_id):
             raise Forbidden("an allowed draft is scheduled by its author or an approver")
-        before = _state(draft)
-        draft.state, draft.scheduled_for, draft.updated_at = "scheduled", when, clock()
-        unit.session.flush()
-        unit.record("draft.scheduled", _object(draft), before=before, after=_state(draft))
+        _move(unit, draft, "scheduled", "draft.scheduled", scheduled_for=when)
 
 
 def withdraw(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
@@ -264,7 +254,4 @@ def withdraw(sessions: sessionmaker[Session], principal: Principal, draft_id: uu
         draft = _load(unit, draft_id, expected_version)
         if draft.author_id != principal.member_id:
             raise Forbidden("only the author withdraws a draft")
-        before = _state(draft)
-        draft.state, draft.updated_at = "withdrawn", clock()
-        unit.session.flush()
-        unit.record("draft.withdrawn", _object(draft), before=before, after=_state(draft))
+        _move(unit, draft, "withdrawn", "draft.withdrawn")

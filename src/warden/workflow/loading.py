@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from warden.audit import ActorKind
 from warden.storage.tables import Base, Member, Membership, Organisation
-from warden.workflow.errors import Forbidden, NotFound
+from warden.workflow.errors import Forbidden, NotFound, StaleVersion
 from warden.workflow.principal import Principal, Role
 
 T = TypeVar("T", bound=Base)
@@ -27,6 +27,12 @@ def get_owned(session: Session, model: type[T], object_id: uuid.UUID, organisati
     if row is None:
         raise NotFound(f"no such {model.__tablename__.rstrip('s')}")
     return row
+
+
+def require_version(current: int, expected: int | None, noun: str) -> None:
+    """Optimistic locking across requests: refuse a change made on a stale view."""
+    if expected is not None and current != expected:
+        raise StaleVersion(f"the {noun} changed since you saw it (version {expected}, now {current})")
 
 
 def organisation(session: Session, organisation_id: uuid.UUID) -> Organisation:

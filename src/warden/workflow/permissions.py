@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from warden.workflow.errors import Forbidden
+from warden.workflow.errors import Forbidden, NotFound
 from warden.workflow.principal import Principal, Role
 
 
@@ -72,8 +72,6 @@ def authorize(principal: Principal, permission: Permission, team_id: uuid.UUID |
     """Raise Forbidden unless the principal may do this, in this organisation."""
     if organisation_id is not None and organisation_id != principal.organisation_id:
         # Another tenant's object is reported as missing, never as forbidden.
-        from warden.workflow.errors import NotFound
-
         raise NotFound("no such object")
     if not allowed(principal, permission, team_id):
         raise Forbidden(f"{principal.name} may not {permission.value.replace('.', ' ')} here")
