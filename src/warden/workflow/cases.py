@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from warden.audit import AuditObject
 from warden.domain.enums import AccountType, Direction, InboundAction
 from warden.domain.errors import InvalidInput
-from warden.engine import MAX_TEXT_CHARS, validate_text
+from warden.domain.messages import Incoming
 from warden.storage.tables import Case, DecisionRow, FindingVerdict, Member, Message, SocialAccount
 from warden.workflow import checking
 from warden.workflow.errors import InvalidState, LockedDown, ReasonRequired
@@ -27,37 +27,14 @@ from warden.workflow.permissions import Permission, allowed, authorize
 from warden.workflow.principal import Principal, Role
 from warden.workflow.unit import Clock, Unit, utcnow
 
+__all__ = ["Incoming", "Received", "act", "assign", "available_actions", "close", "receive", "reopen", "verdict",
+           "view_message"]
+
 SEVERITY = {InboundAction.NONE: 0, InboundAction.REDIRECT: 1, InboundAction.REVIEW: 1, InboundAction.HIDE: 2,
             InboundAction.HIDE_AND_ESCALATE: 3, InboundAction.ESCALATE_URGENT: 4}
 SLA = {4: timedelta(minutes=15), 3: timedelta(hours=1), 2: timedelta(hours=4), 1: timedelta(hours=24)}
 NETWORK_ACTIONS = frozenset({"hide", "unhide", "delete", "reply", "block_author"})
 CASE_ACTIONS = ("hide", "unhide", "delete", "reply", "block_author", "escalate", "mark_lawful")
-MAX_HANDLE = 200
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A message as a connector delivers it (hostile: bounded and validated here)."""
-
-    network_id: str
-    thread_key: str
-    kind: str
-    author_handle: str
-    text: str
-    sent_at: datetime
-    author_name: str = ""
-    in_reply_to: str | None = None
-
-    def validate(self) -> None:
-        if self.kind not in ("reply", "mention", "comment", "dm"):
-            raise InvalidInput(f"unknown message kind {self.kind!r}")
-        for name in ("network_id", "thread_key", "author_handle"):
-            value = getattr(self, name)
-            if not value or len(value) > MAX_HANDLE:
-                raise InvalidInput(f"{name} must be 1 to {MAX_HANDLE} characters")
-        if len(self.author_name) > MAX_HANDLE:
-            raise InvalidInput(f"author_name is longer than {MAX_HANDLE} characters")
-        validate_text(self.text, MAX_TEXT_CHARS)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Adapters to the social networks, behind one protocol (``base.Connector``)."""
