@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from warden.domain.messages import MAX_HANDLE
 from warden.web import queries
 from warden.web.api.deps import Caller, PageParams, State
 from warden.web.idempotency import IdempotentRoute
@@ -22,7 +23,7 @@ messages = APIRouter(prefix="/messages", tags=["cases"], route_class=IdempotentR
 inbound = APIRouter(prefix="/accounts", tags=["cases"], route_class=IdempotentRoute)
 CaseState = Literal["new", "assigned", "actioned", "closed"]
 REASON = Field(default="", max_length=4000)
-HANDLE = Field(min_length=1, max_length=cases.MAX_HANDLE)
+HANDLE = Field(min_length=1, max_length=MAX_HANDLE)
 
 
 class Versioned(BaseModel):
@@ -56,10 +57,10 @@ class MessageIn(BaseModel):
     thread_key: str = HANDLE
     kind: Literal["reply", "mention", "comment", "dm"]
     author_handle: str = HANDLE
-    author_name: str = Field(default="", max_length=cases.MAX_HANDLE)
+    author_name: str = Field(default="", max_length=MAX_HANDLE)
     text: str = Field(min_length=1, max_length=65_536)
     sent_at: AwareDatetime
-    in_reply_to: str | None = Field(default=None, max_length=cases.MAX_HANDLE)
+    in_reply_to: str | None = Field(default=None, max_length=MAX_HANDLE)
 
 
 @router.get("", response_model=Page[CaseSummary])
