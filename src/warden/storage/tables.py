@@ -349,3 +349,8 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = _created()
+
+
+# The pipeline's work tables live in their own module; importing it here puts
+# them on Base.metadata wherever the schema is used (migrations, grants).
+from warden.storage import work_tables as _work_tables  # noqa: E402, F401
