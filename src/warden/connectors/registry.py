@@ -22,7 +22,6 @@ NETWORKS: dict[str, str] = {
     "mastodon": "warden.connectors.mastodon",
     "bluesky": "warden.connectors.bluesky",
     "replay": "warden.connectors.replay",
-    "fake": "warden.connectors.fake",
 }
 
 

@@ -161,6 +161,15 @@ class Settings(_Strict):
     # The escalation rule of the UK reference: a corporate account gets at
     # least HOLD wherever a personal account would get WARN.
     corporate_warn_becomes: Literal["warn", "hold"] = "hold"
+    # A post that fell due while Warden was down goes out late only within
+    # this window; after it, the post is marked missed and someone is alerted.
+    late_publish_minutes: int = Field(default=30, ge=0, le=1440)
+    # Apply an inbound "hide" on the network at once (else Warden hides it on
+    # screen and a moderator decides).
+    auto_hide: bool = True
+    # The automatic public reply to a "redirect" message (e.g. a crime
+    # reported in a comment); empty means no automatic reply.
+    redirect_reply: str = Field(default="", max_length=280)
 
 
 class PolicyPack(_Strict):

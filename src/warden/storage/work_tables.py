@@ -64,10 +64,13 @@ class OutboxPost(Base):
     published | failed (reconciled or settled by a person)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("draft_id", "account_id"), Index("ix_outbox_due", "state", "due_at"))
+    __table_args__ = (UniqueConstraint("draft_id", "account_id"), UniqueConstraint("message_id", "account_id"),
+                      Index("ix_outbox_due", "state", "due_at"))
     id: Mapped[uuid.UUID] = _id()
     organisation_id: Mapped[uuid.UUID] = _org()
-    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drafts.id"), index=True)
+    draft_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drafts.id"), index=True)
+    # An automatic or case reply has no draft; it answers this message.
+    message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id"))
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("social_accounts.id"))
     text: Mapped[str] = mapped_column(Text)
     in_reply_to: Mapped[str | None] = mapped_column(String(200))

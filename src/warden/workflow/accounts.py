@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.audit import AuditObject
@@ -18,6 +18,7 @@ from warden.auth.redaction import Secret
 from warden.domain.enums import AccountType
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import SocialAccount, Team
+from warden.storage.work_tables import AccountSync
 from warden.workflow.errors import InvalidState
 from warden.workflow.loading import get_owned
 from warden.workflow.permissions import Permission, authorize
@@ -76,6 +77,10 @@ def set_credentials(sessions: sessionmaker[Session], principal: Principal, accou
         account = get_owned(unit.session, SocialAccount, account_id, principal.organisation_id, lock=True)
         replaced = account.credentials is not None
         account.credentials = cipher.encrypt(credentials, credentials_owner(account.id))
+        account.health, account.health_detail = "connected", ""
+        # Fetching resumes at once from the stored cursor, backfilling any gap.
+        unit.session.execute(update(AccountSync).where(AccountSync.account_id == account.id).values(
+            next_fetch_at=clock(), failures=0, last_error=""))
         unit.record("account.credentials_set", _object(account),
                     details={"replaced": replaced, "key_id": cipher.key_id_of(account.credentials)})
 

@@ -16,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.audit import AuditObject
+from warden.domain.decision import Decision
 from warden.domain.enums import AccountType, Direction, InboundAction
 from warden.domain.errors import InvalidInput
 from warden.domain.messages import Incoming
+from warden.policy.schema import Settings as PolicySettings
 from warden.storage.tables import Case, DecisionRow, FindingVerdict, Member, Message, SocialAccount
-from warden.workflow import checking
+from warden.workflow import automatic_actions, checking, network_actions
 from warden.workflow.errors import InvalidState, LockedDown, ReasonRequired
 from warden.workflow.loading import get_owned, member_principal, organisation, require_version
 from warden.workflow.permissions import Permission, allowed, authorize
@@ -34,6 +36,7 @@ SEVERITY = {InboundAction.NONE: 0, InboundAction.REDIRECT: 1, InboundAction.REVI
             InboundAction.HIDE_AND_ESCALATE: 3, InboundAction.ESCALATE_URGENT: 4}
 SLA = {4: timedelta(minutes=15), 3: timedelta(hours=1), 2: timedelta(hours=4), 1: timedelta(hours=24)}
 NETWORK_ACTIONS = frozenset({"hide", "unhide", "delete", "reply", "block_author"})
+NETWORK_TASKS = {"hide": "hide", "unhide": "unhide", "delete": "delete", "block_author": "block"}
 CASE_ACTIONS = ("hide", "unhide", "delete", "reply", "block_author", "escalate", "mark_lawful")
 
 
@@ -60,55 +63,71 @@ def receive(sessions: sessionmaker[Session], principal: Principal, account_id: u
     incoming.validate()
     with Unit(sessions, principal, clock) as unit:
         account = get_owned(unit.session, SocialAccount, account_id, principal.organisation_id)
-        existing = unit.session.execute(select(Message).where(
-            Message.account_id == account_id, Message.network_id == incoming.network_id)).scalar_one_or_none()
-        if existing is not None:
-            case_id = unit.session.execute(select(Case.id).where(
-                Case.organisation_id == principal.organisation_id, Case.account_id == account_id,
-                Case.thread_key == existing.thread_key)).scalar_one()
-            stored = unit.session.get(DecisionRow, existing.decision_id) if existing.decision_id else None
-            return Received(existing.id, case_id, stored.action if stored else "none", duplicate=True)
-        org = organisation(unit.session, principal.organisation_id)
-        message = Message(organisation_id=org.id, account_id=account_id, network_id=incoming.network_id,
-                          thread_key=incoming.thread_key, kind=incoming.kind, author_handle=incoming.author_handle,
-                          author_name=incoming.author_name, text=incoming.text, in_reply_to=incoming.in_reply_to,
-                          sent_at=incoming.sent_at, received_at=clock())
-        unit.session.add(message)
-        unit.session.flush()
-        account_type = AccountType(account.account_type)
-        decision = checking.check(unit.session, org, incoming.text, Direction.INBOUND, account_type)
-        row = checking.store_decision(unit.session, org.id, "message", message.id, decision, account_type)
-        message.decision_id = row.id
-        severity = SEVERITY[InboundAction(decision.action)]
-        case = unit.session.execute(select(Case).where(
-            Case.organisation_id == org.id, Case.account_id == account_id,
-            Case.thread_key == incoming.thread_key).with_for_update()).scalar_one_or_none()
-        now = clock()
-        due = now + SLA[severity] if severity in SLA else None
-        if case is None:
-            case = Case(organisation_id=org.id, account_id=account_id, thread_key=incoming.thread_key, state="new",
-                        severity=severity, sla_due_at=due, opened_at=now, updated_at=now)
-            unit.session.add(case)
-            unit.session.flush()
-            action, before = "case.opened", None
-        else:
-            before = _case_state(case)
-            if case.state == "closed":
-                case.state, case.closed_at = "new", None
-            if severity > case.severity:
-                case.severity = severity
-                if due is not None and (case.sla_due_at is None or due < case.sla_due_at):
-                    case.sla_due_at = due
-            case.updated_at = now
-            unit.session.flush()
-            action = "case.updated"
-        unit.record("message.received", AuditObject(type="message", id=str(message.id),
-                                                    name=f"{incoming.kind} from {incoming.author_handle[:80]}"),
-                    policy_revision=decision.policy_revision, detector_versions=dict(decision.detector_versions),
-                    details={"decision": decision.action.value, "categories": list(decision.categories),
-                             "network_id": incoming.network_id[:200], "case": str(case.id)})
-        unit.record(action, _case_object(case, account.handle), before=before, after=_case_state(case))
-        return Received(message.id, case.id, decision.action.value, duplicate=False)
+        return file_message(unit, account, incoming)
+
+
+def file_message(unit: Unit, account: SocialAccount, incoming: Incoming, *, decision: Decision | None = None,
+                 settings: PolicySettings | None = None) -> Received:
+    """Inside ``unit``: store the message, decide, open or update its case,
+    queue the automatic actions the policy asks for, and audit it all.
+
+    A batch passes the ``decision`` (checked before any lock is taken) and
+    the policy's ``settings``."""
+    session, clock = unit.session, unit.clock
+    existing = session.execute(select(Message).where(
+        Message.account_id == account.id, Message.network_id == incoming.network_id)).scalar_one_or_none()
+    if existing is not None:
+        case_id = session.execute(select(Case.id).where(
+            Case.organisation_id == account.organisation_id, Case.account_id == account.id,
+            Case.thread_key == existing.thread_key)).scalar_one()
+        stored = session.get(DecisionRow, existing.decision_id) if existing.decision_id else None
+        return Received(existing.id, case_id, stored.action if stored else "none", duplicate=True)
+    org = organisation(session, account.organisation_id)
+    now = clock()
+    message = Message(organisation_id=org.id, account_id=account.id, network_id=incoming.network_id,
+                      thread_key=incoming.thread_key, kind=incoming.kind, author_handle=incoming.author_handle,
+                      author_name=incoming.author_name, text=incoming.text, in_reply_to=incoming.in_reply_to,
+                      sent_at=incoming.sent_at, received_at=now)
+    session.add(message)
+    session.flush()
+    account_type = AccountType(account.account_type)
+    if decision is None or settings is None:
+        engine = checking.engine_for(session, org.id)
+        settings = engine.policy.pack.settings
+        decision = checking.check(session, org, incoming.text, Direction.INBOUND, account_type, engine=engine)
+    row = checking.store_decision(session, org.id, "message", message.id, decision, account_type)
+    message.decision_id = row.id
+    severity = SEVERITY[InboundAction(decision.action)]
+    case = session.execute(select(Case).where(
+        Case.organisation_id == org.id, Case.account_id == account.id,
+        Case.thread_key == incoming.thread_key).with_for_update()).scalar_one_or_none()
+    due = now + SLA[severity] if severity in SLA else None
+    if case is None:
+        case = Case(organisation_id=org.id, account_id=account.id, thread_key=incoming.thread_key, state="new",
+                    severity=severity, sla_due_at=due, opened_at=now, updated_at=now)
+        session.add(case)
+        session.flush()
+        action, before = "case.opened", None
+    else:
+        before = _case_state(case)
+        if case.state == "closed":
+            case.state, case.closed_at = "new", None
+        if severity > case.severity:
+            case.severity = severity
+            if due is not None and (case.sla_due_at is None or due < case.sla_due_at):
+                case.sla_due_at = due
+        case.updated_at = now
+        session.flush()
+        action = "case.updated"
+    automatic = automatic_actions.apply(unit, settings, account, message, case,
+                                        InboundAction(decision.action), list(decision.categories))
+    unit.record("message.received", AuditObject(type="message", id=str(message.id),
+                                                name=f"{incoming.kind} from {incoming.author_handle[:80]}"),
+                policy_revision=decision.policy_revision, detector_versions=dict(decision.detector_versions),
+                details={"decision": decision.action.value, "categories": list(decision.categories),
+                         "network_id": incoming.network_id[:200], "case": str(case.id), "automatic": automatic})
+    unit.record(action, _case_object(case, account.handle), before=before, after=_case_state(case))
+    return Received(message.id, case.id, decision.action.value, duplicate=False)
 
 
 def available_actions(principal: Principal, case: Case, team_id: uuid.UUID, locked_down: bool) -> list[str]:
@@ -152,8 +171,8 @@ def act(sessions: sessionmaker[Session], principal: Principal, case_id: uuid.UUI
         clock: Clock = utcnow) -> None:
     """hide / unhide / delete / reply / block_author / escalate / mark_lawful.
 
-    Network actions are recorded here and carried out by the connector after
-    commit (the live pipeline); unhiding (an appeal) needs a reason.
+    Network actions are queued here (``network_actions``) and carried out by
+    the network-task worker after commit; unhiding (an appeal) needs a reason.
     """
     if action not in CASE_ACTIONS:
         raise InvalidInput(f"unknown action {action!r}; one of {', '.join(CASE_ACTIONS)}")
@@ -174,6 +193,10 @@ def act(sessions: sessionmaker[Session], principal: Principal, case_id: uuid.UUI
                 target.hidden = action == "hide"
         elif action in ("hide", "unhide", "delete", "reply", "block_author"):
             raise InvalidInput(f"{action} needs the message it applies to")
+        if target is not None and action in NETWORK_TASKS:
+            network_actions.queue(unit, account, NETWORK_TASKS[action],
+                                  target.author_handle if action == "block_author" else target.network_id,
+                                  reason=reason, case_id=case.id)
         before = _case_state(case)
         case.state, case.updated_at = "actioned", clock()
         unit.session.flush()

@@ -44,10 +44,11 @@ def registers_for(session: Session, organisation_id: uuid.UUID) -> Registers:
 
 
 def check(session: Session, organisation: Organisation, text: str, direction: Direction,
-          account_type: AccountType) -> Decision:
-    engine = engine_for(session, organisation.id)
+          account_type: AccountType, *, engine: Engine | None = None, registers: Registers | None = None) -> Decision:
+    """``engine`` and ``registers`` may be passed in when a batch checks many texts of one organisation."""
+    engine = engine or engine_for(session, organisation.id)
     context = CheckContext(direction=direction, account_type=account_type,
-                           registers=registers_for(session, organisation.id),
+                           registers=registers if registers is not None else registers_for(session, organisation.id),
                            election_period=organisation.election_period)
     return engine.check(text, context)
 

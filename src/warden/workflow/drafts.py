@@ -24,14 +24,14 @@ from warden.domain.enums import AccountType, Direction, OutboundAction, action_r
 from warden.domain.errors import InvalidInput
 from warden.engine import MAX_TEXT_CHARS, validate_text
 from warden.storage.tables import Approval, Draft, Organisation, SocialAccount
-from warden.workflow import checking
+from warden.workflow import checking, outbox
 from warden.workflow.errors import Forbidden, InvalidState, LockedDown, ReasonRequired
 from warden.workflow.loading import get_owned, organisation, require_version
 from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import Principal, Role
 from warden.workflow.unit import Clock, Unit, utcnow
 
-TERMINAL = frozenset({"rejected", "withdrawn", "published"})
+TERMINAL = frozenset({"rejected", "withdrawn", "published", "publish_failed"})
 EDITABLE = frozenset({"draft", "allowed", "warned", "held", "blocked", "approved", "changes_requested"})
 STEP_UP_AGE = timedelta(minutes=5)
 
@@ -245,6 +245,10 @@ def schedule(sessions: sessionmaker[Session], principal: Principal, draft_id: uu
         if draft.state == "allowed" and draft.author_id != principal.member_id and not principal.has_role(
                 Role.APPROVER, draft.team_id):
             raise Forbidden("an allowed draft is scheduled by its author or an approver")
+        accounts = _accounts(unit.session, principal.organisation_id, draft.team_id,
+                             [uuid.UUID(str(a)) for a in draft.account_ids])
+        settings = checking.engine_for(unit.session, principal.organisation_id).policy.pack.settings
+        outbox.enqueue_draft(unit, draft, accounts, when, timedelta(minutes=settings.late_publish_minutes))
         _move(unit, draft, "scheduled", "draft.scheduled", scheduled_for=when)
 
 
@@ -254,4 +258,6 @@ def withdraw(sessions: sessionmaker[Session], principal: Principal, draft_id: uu
         draft = _load(unit, draft_id, expected_version)
         if draft.author_id != principal.member_id:
             raise Forbidden("only the author withdraws a draft")
+        if draft.state == "scheduled":
+            outbox.cancel_for_draft(unit, draft)
         _move(unit, draft, "withdrawn", "draft.withdrawn")

@@ -1,16 +1,23 @@
-"""Organisations, teams, members and roles, lockdown."""
+"""Organisations, teams, members and roles, lockdown.
+
+Changing roles, removing a member and lockdown (on or off) are sensitive: after the permission
+check they need a sign-in or step-up within ``STEP_UP_AGE`` (``require_step_up``; the web layer
+answers 401 ``step_up_required`` and the console calls ``POST /auth/reauth``, then retries).
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from warden.audit import AuditObject
+from warden.audit import ActorKind, AuditObject
 from warden.auth.passwords import PasswordHasher, PasswordPolicy
+from warden.auth.stepup import require_step_up as _require_recent_sign_in
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import ApiToken, Member, Membership, Organisation, Team
 from warden.storage.tables import Session as SessionRow
@@ -22,6 +29,18 @@ from warden.workflow.unit import Clock, Unit, utcnow
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9\-]{1,62}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+#: How recent a sign-in or step-up must be for a sensitive action.
+STEP_UP_AGE = timedelta(minutes=5)
+
+
+def require_step_up(principal: Principal, clock: Clock = utcnow) -> None:
+    """Before a sensitive action: a member's browser session signed in (or stepped up) within
+    ``STEP_UP_AGE``, with the second factor too when the session has one. Raises
+    ``StepUpRequired`` (401, the console re-authenticates and retries) or, for an API token or
+    any other principal that cannot step up, ``SessionRequired`` (403)."""
+    _require_recent_sign_in(principal.authenticated_at, principal.mfa_at, clock(),
+                            api_token=principal.token_id is not None or principal.kind is not ActorKind.MEMBER,
+                            max_age=STEP_UP_AGE)
 
 
 def _org_object(org: Organisation) -> AuditObject:
@@ -105,6 +124,7 @@ def add_member(sessions: sessionmaker[Session], principal: Principal, *, email: 
 def set_roles(sessions: sessionmaker[Session], principal: Principal, member_id: uuid.UUID,
               roles: Mapping[uuid.UUID, Sequence[str]], clock: Clock = utcnow) -> None:
     authorize(principal, Permission.MEMBER_ADMIN)
+    require_step_up(principal, clock)
     with Unit(sessions, principal, clock) as unit:
         member = get_owned(unit.session, Member, member_id, principal.organisation_id)
         _check_teams(unit.session, principal.organisation_id, roles)
@@ -127,6 +147,7 @@ def remove_member(sessions: sessionmaker[Session], principal: Principal, member_
     authorize(principal, Permission.MEMBER_ADMIN)
     if not reason.strip():
         raise ReasonRequired("say why the member is being removed")
+    require_step_up(principal, clock)
     with Unit(sessions, principal, clock) as unit:
         member = get_owned(unit.session, Member, member_id, principal.organisation_id, lock=True)
         if member.status == "removed":
@@ -155,6 +176,7 @@ def set_lockdown(sessions: sessionmaker[Session], principal: Principal, *, locke
     authorize(principal, Permission.ORG_ADMIN)
     if not reason.strip():
         raise ReasonRequired("say why")
+    require_step_up(principal, clock)
     with Unit(sessions, principal, clock) as unit:
         org = organisation(unit.session, principal.organisation_id)
         if org.locked_down == locked:

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25 14:52:19.838359
+
 """
 
 from __future__ import annotations
@@ -36,35 +36,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('account_sync', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_sync_organisation_id'), ['organisation_id'], unique=False)
-
-    op.create_table('outbox',
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('organisation_id', sa.Uuid(), nullable=False),
-    sa.Column('draft_id', sa.Uuid(), nullable=False),
-    sa.Column('account_id', sa.Uuid(), nullable=False),
-    sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('in_reply_to', sa.String(length=200), nullable=True),
-    sa.Column('due_at', warden.storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('late_until', warden.storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('lease_owner', sa.String(length=64), nullable=True),
-    sa.Column('lease_until', warden.storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('network_id', sa.String(length=200), nullable=True),
-    sa.Column('url', sa.String(length=500), nullable=True),
-    sa.Column('detail', sa.Text(), nullable=False),
-    sa.Column('created_at', warden.storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('settled_at', warden.storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['account_id'], ['social_accounts.id'], name=op.f('fk_outbox_account_id_social_accounts')),
-    sa.ForeignKeyConstraint(['draft_id'], ['drafts.id'], name=op.f('fk_outbox_draft_id_drafts')),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_outbox_organisation_id_organisations'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
-    sa.UniqueConstraint('draft_id', 'account_id', name=op.f('uq_outbox_draft_id'))
-    )
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_draft_id'), ['draft_id'], unique=False)
-        batch_op.create_index('ix_outbox_due', ['state', 'due_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_outbox_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('inbox_items',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -114,6 +85,38 @@ def upgrade() -> None:
         batch_op.create_index('ix_network_tasks_due', ['state', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_network_tasks_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('outbox',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('organisation_id', sa.Uuid(), nullable=False),
+    sa.Column('draft_id', sa.Uuid(), nullable=True),
+    sa.Column('message_id', sa.Uuid(), nullable=True),
+    sa.Column('account_id', sa.Uuid(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('in_reply_to', sa.String(length=200), nullable=True),
+    sa.Column('due_at', warden.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('late_until', warden.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('lease_owner', sa.String(length=64), nullable=True),
+    sa.Column('lease_until', warden.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('network_id', sa.String(length=200), nullable=True),
+    sa.Column('url', sa.String(length=500), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('created_at', warden.storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('settled_at', warden.storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['social_accounts.id'], name=op.f('fk_outbox_account_id_social_accounts')),
+    sa.ForeignKeyConstraint(['draft_id'], ['drafts.id'], name=op.f('fk_outbox_draft_id_drafts')),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_outbox_message_id_messages')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_outbox_organisation_id_organisations'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('draft_id', 'account_id', name=op.f('uq_outbox_draft_id')),
+    sa.UniqueConstraint('message_id', 'account_id', name=op.f('uq_outbox_message_id'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_draft_id'), ['draft_id'], unique=False)
+        batch_op.create_index('ix_outbox_due', ['state', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('publish_attempts',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('organisation_id', sa.Uuid(), nullable=False),
@@ -143,6 +146,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_publish_attempts_organisation_id'))
 
     op.drop_table('publish_attempts')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_organisation_id'))
+        batch_op.drop_index('ix_outbox_due')
+        batch_op.drop_index(batch_op.f('ix_outbox_draft_id'))
+
+    op.drop_table('outbox')
     with op.batch_alter_table('network_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_network_tasks_organisation_id'))
         batch_op.drop_index('ix_network_tasks_due')
@@ -153,12 +162,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inbox_items_organisation_id'))
 
     op.drop_table('inbox_items')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_organisation_id'))
-        batch_op.drop_index('ix_outbox_due')
-        batch_op.drop_index(batch_op.f('ix_outbox_draft_id'))
-
-    op.drop_table('outbox')
     with op.batch_alter_table('account_sync', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_sync_organisation_id'))
 

@@ -1,0 +1,52 @@
+"""Publish due posts: claim (attempt committed first), call the network,
+record the outcome. The state machine itself lives in ``workflow.outbox``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from warden.connectors.base import OutboundPost
+from warden.connectors.errors import AuthFailed, ConnectorError, OutcomeUnknown, RateLimited, Transient
+from warden.storage.tables import SocialAccount
+from warden.workers.connecting import ConnectorSource
+from warden.workflow import outbox
+from warden.workflow.unit import Clock, utcnow
+
+RETRY_AFTER = timedelta(seconds=30)
+
+
+def publish_due(sessions: sessionmaker[Session], connectors: ConnectorSource, worker: str, *,
+                lease: timedelta = timedelta(minutes=2), limit: int = 10, clock: Clock = utcnow) -> int:
+    """Returns how many posts were attempted."""
+    outbox.expire_leases(sessions, clock)
+    claimed = outbox.claim_due(sessions, worker, lease, limit, clock)
+    for post in claimed:
+        publish_one(sessions, connectors, post, worker, clock)
+    return len(claimed)
+
+
+def publish_one(sessions: sessionmaker[Session], connectors: ConnectorSource, post: outbox.Claimed, worker: str,
+                clock: Clock = utcnow) -> None:
+    with sessions() as session:
+        account = session.get(SocialAccount, post.account_id)
+        assert account is not None
+        session.expunge(account)
+
+    record = outbox.record_outcome
+    try:
+        connector = connectors(account)
+        published = connector.publish(OutboundPost(ref=post.ref, text=post.text, in_reply_to=post.in_reply_to))
+    except OutcomeUnknown as error:
+        record(sessions, post, "unknown", worker=worker, detail=error.message, clock=clock)
+    except RateLimited as error:
+        record(sessions, post, "retry", worker=worker, detail=error.message, retry_at=error.retry_at, clock=clock)
+    except (Transient, AuthFailed) as error:  # nothing was sent: wait, within the late window
+        record(sessions, post, "retry", worker=worker, detail=error.message, retry_at=clock() + RETRY_AFTER,
+               clock=clock)
+    except ConnectorError as error:  # Rejected, NotSupported: it will not work by trying again
+        record(sessions, post, "failed", worker=worker, detail=error.message, clock=clock)
+    else:
+        record(sessions, post, "published", worker=worker, network_id=published.network_id, url=published.url,
+               clock=clock)
