@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from warden.cli.accounts import accounts_group
 from warden.cli.audit import audit_group
 from warden.cli.check import check_command
 from warden.cli.demo import demo_command
@@ -13,6 +14,7 @@ from warden.cli.init import init_command
 from warden.cli.policy import policy_group
 from warden.cli.serve import serve_command
 from warden.cli.stats import stats_command
+from warden.cli.worker import worker_command
 from warden.domain.errors import WardenError
 
 
@@ -29,6 +31,8 @@ cli.add_command(init_command)
 cli.add_command(audit_group)
 cli.add_command(stats_command)
 cli.add_command(serve_command)
+cli.add_command(worker_command)
+cli.add_command(accounts_group)
 
 
 def main() -> None:

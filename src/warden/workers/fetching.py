@@ -60,6 +60,21 @@ def _claim(sessions: sessionmaker[Session], worker: str, lease: timedelta, limit
         return [row.account_id for row in rows]
 
 
+def claim_one(sessions: sessionmaker[Session], account_id: uuid.UUID, worker: str, lease: timedelta,
+              clock: Clock = utcnow) -> bool:
+    """Claim one account if it is due and free (the dispatcher's actors)."""
+    now = clock()
+    with sessions() as session, session.begin():
+        row = session.execute(select(AccountSync).where(
+            AccountSync.account_id == account_id, AccountSync.next_fetch_at <= now,
+            or_(AccountSync.lease_until.is_(None), AccountSync.lease_until <= now)
+        ).with_for_update(skip_locked=True)).scalar_one_or_none()
+        if row is None:
+            return False
+        row.lease_owner, row.lease_until = worker, now + lease
+        return True
+
+
 def fetch_due(sessions: sessionmaker[Session], connectors: ConnectorSource, worker: str, *,
               lease: timedelta = timedelta(minutes=2), limit: int = 20, interval: timedelta = INTERVAL,
               clock: Clock = utcnow) -> Fetched:

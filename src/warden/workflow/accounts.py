@@ -8,6 +8,9 @@ and never written to the audit log: only the fact that they changed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from warden.audit import AuditObject
 from warden.auth.credentials import CredentialCipher
 from warden.auth.redaction import Secret
+from warden.connectors import account_settings
 from warden.domain.enums import AccountType
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import SocialAccount, Team
@@ -39,10 +43,15 @@ def _object(account: SocialAccount) -> AuditObject:
 
 
 def add_account(sessions: sessionmaker[Session], principal: Principal, *, team_id: uuid.UUID, network: str,
-                handle: str, account_type: str, display_name: str = "", clock: Clock = utcnow) -> uuid.UUID:
+                handle: str, account_type: str, display_name: str = "", settings: Mapping[str, Any] | None = None,
+                files_under: Path | None = None, files_allowed: bool = False, clock: Clock = utcnow) -> uuid.UUID:
+    """A new account; ``settings`` are the network's non-secret settings (see
+    ``connectors.account_settings``). Replay accounts need no credentials, so
+    they start connected; the others connect when credentials are set."""
     authorize(principal, Permission.ACCOUNT_ADMIN)
     if network not in NETWORKS:
         raise InvalidInput(f"unknown network {network!r}; networks are {', '.join(NETWORKS)}")
+    clean = account_settings.validate(network, settings or {}, files_under=files_under, files_allowed=files_allowed)
     if account_type not in AccountType.__members__.values():
         raise InvalidInput(f"unknown account type {account_type!r}; types are "
                            f"{', '.join(a.value for a in AccountType)}")
@@ -60,11 +69,13 @@ def add_account(sessions: sessionmaker[Session], principal: Principal, *, team_i
             raise InvalidState(f"the {network} account {handle} is already registered")
         account = SocialAccount(organisation_id=principal.organisation_id, team_id=team_id, network=network,
                                 handle=handle, display_name=display_name, account_type=account_type,
+                                settings=clean, health="connected" if network == "replay" else "disconnected",
                                 created_at=clock())
         unit.session.add(account)
         unit.session.flush()
         unit.record("account.added", _object(account),
-                    after={"network": network, "handle": handle, "account_type": account_type, "team": str(team_id)})
+                    after={"network": network, "handle": handle, "account_type": account_type, "team": str(team_id),
+                           "settings": {k: str(v) for k, v in clean.items()}})
         return account.id
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -26,6 +27,9 @@ class AccountIn(BaseModel):
     handle: str = Field(min_length=1, max_length=200)
     account_type: AccountType
     display_name: str = Field(default="", max_length=200)
+    settings: dict[str, str | float] = Field(
+        default_factory=dict, max_length=8, description="The network's non-secret settings, e.g. base_url (Mastodon), "
+                                                        "user_id (X), page_id (Facebook), file (replay).")
     credentials: SecretStr | None = Field(
         default=None, max_length=16_384, description="The network's token or app password: stored encrypted, "
                                                      "never returned.")
@@ -40,9 +44,12 @@ def list_accounts(principal: Caller, state: State, page: PageParams,
 
 @router.post("", response_model=AccountOut, status_code=201)
 def add_account(body: AccountIn, principal: Caller, state: State) -> AccountOut:
+    replay_dir = state.settings.replay_dir
     account_id = accounts.add_account(state.sessions, principal, team_id=body.team_id, network=body.network,
                                       handle=body.handle, account_type=body.account_type.value,
-                                      display_name=body.display_name, clock=state.clock)
+                                      display_name=body.display_name, settings=body.settings,
+                                      files_under=Path(replay_dir) if replay_dir else None,
+                                      files_allowed=replay_dir is not None, clock=state.clock)
     if body.credentials is not None:
         accounts.set_credentials(state.sessions, principal, account_id,
                                  Secret(body.credentials.get_secret_value().encode("utf-8")), state.cipher,
