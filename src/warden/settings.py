@@ -37,6 +37,9 @@ class Settings(BaseSettings):
         default=True, description="Secure cookies (__Host- prefix); turn off only for http://127.0.0.1 development.")
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="Idle session lifetime.")
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 7, description="Absolute session lifetime.")
+    replay_dir: str | None = Field(
+        default=None, description="Directory whose JSONL files replay accounts added through the API may read; "
+                                  "unset: replay accounts are added from the command line only.")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576, description="Largest request body.")
 
 

@@ -17,7 +17,7 @@ from warden.auth.throttle import ThrottleStore
 from warden.settings import Settings
 from warden.storage.database import make_engine, session_factory
 from warden.web import authn, errors, mfa, tokens
-from warden.web.api import accounts, audit_log, cases, check, drafts, organisations
+from warden.web.api import accounts, audit_log, cases, check, drafts, organisations, webhooks
 from warden.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 from warden.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from warden.web.state import CSRF_HEADER, build_state
@@ -42,7 +42,8 @@ def create_app(settings: Settings, engine: Engine | None = None, *, hasher: Pass
     app.state.warden = state
     api = APIRouter(prefix=API_PREFIX)
     for router in (authn.public, authn.router, mfa.router, tokens.router, organisations.router, accounts.router,
-                   cases.inbound, drafts.router, cases.router, cases.messages, audit_log.router, check.router):
+                   cases.inbound, drafts.router, cases.router, cases.messages, audit_log.router, check.router,
+                   webhooks.router):
         api.include_router(router)
     app.include_router(api)
     errors.install(app)
