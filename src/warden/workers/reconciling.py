@@ -51,10 +51,7 @@ def reconcile_unconfirmed(sessions: sessionmaker[Session], connectors: Connector
             .join(PublishAttempt, PublishAttempt.outbox_id == OutboxPost.id)
             .where(OutboxPost.state == "unconfirmed").group_by(OutboxPost.id).limit(limit)).all()
         work = [(post, first, last, session.get(SocialAccount, post.account_id)) for post, first, last in rows]
-        for post, _, _, account in work:
-            session.expunge(post)
-            if account is not None:
-                session.expunge(account)
+        session.expunge_all()
     settled = 0
     for post, first, last, account in work:
         if account is None:
