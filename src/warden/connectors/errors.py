@@ -47,6 +47,11 @@ class Rejected(ConnectorError):
 
     code = "rejected"
 
+    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, where there was one
+        self.body = body  # a short excerpt of the network's answer, for telling refusals apart
+
 
 class OutcomeUnknown(ConnectorError):
     """A write that may or may not have happened (a timeout or 5xx after the

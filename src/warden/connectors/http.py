@@ -89,7 +89,8 @@ def request(client: httpx.Client, method: str, url: str, *, writes: bool = False
         if writes:
             raise OutcomeUnknown(f"{what}: server error {status} after sending")
         raise Transient(f"{what}: server error {status}")
-    raise Rejected(f"{what}: {status} {excerpt(response)}")
+    body = excerpt(response)
+    raise Rejected(f"{what}: {status} {body}", status=status, body=body)
 
 
 def json_body(response: httpx.Response, *, writes: bool = False) -> Any:
