@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -64,6 +64,8 @@ class FetchPage:
     items: Sequence[Incoming]
     cursor: str | None
     more: bool = False
+    #: When the network expects the next item (a replay at a set speed); None: the usual poll interval.
+    next_in: timedelta | None = None
 
 
 @dataclass(frozen=True)

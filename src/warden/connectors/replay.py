@@ -16,7 +16,7 @@ import json
 import os
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +155,9 @@ class ReplayConnector:
         except OSError as error:
             raise Transient(f"cannot read the replay file: {error.strerror or error}") from None
         state.update(offset=offset, line=line, count=int(state["count"]) + len(items))
-        return FetchPage(items=items, cursor=json.dumps(state), more=more and len(items) == allowed and allowed > 0)
+        paced = self.speed > 0 and more
+        return FetchPage(items=items, cursor=json.dumps(state), more=more and len(items) == allowed and allowed > 0,
+                         next_in=timedelta(seconds=1 / self.speed) if paced else None)
 
     # ---------------------------------------------------------------- outbound
 

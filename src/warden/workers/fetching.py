@@ -114,7 +114,8 @@ def fetch_account(sessions: sessionmaker[Session], connectors: ConnectorSource, 
         new = inbox.accept(unit.session, stored, list(page.items), "poll", clock)
         now = clock()
         sync.cursor, sync.last_fetch_at, sync.failures, sync.last_error = page.cursor, now, 0, ""
-        sync.next_fetch_at = now if page.more else now + interval
+        wait = min(interval, page.next_in) if page.next_in is not None else interval
+        sync.next_fetch_at = now if page.more else now + wait
         sync.lease_owner, sync.lease_until = None, None
         if stored.health != "connected":
             before = {"health": stored.health}

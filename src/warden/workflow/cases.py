@@ -9,6 +9,7 @@ verdict on a finding and every look at a hidden message is audited.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -66,17 +67,41 @@ def receive(sessions: sessionmaker[Session], principal: Principal, account_id: u
         return file_message(unit, account, incoming)
 
 
+@dataclass
+class Filing:
+    """What filing messages in one transaction has already looked up: the
+    messages already stored and the cases of their threads (locked), so a
+    batch of 200 costs two queries, not 400."""
+
+    known: set[tuple[uuid.UUID, str]]
+    cases: dict[tuple[uuid.UUID, str], Case]
+
+    @classmethod
+    def load(cls, session: Session, organisation_id: uuid.UUID,
+             wanted: Sequence[tuple[uuid.UUID, str, str]]) -> Filing:
+        """``wanted``: (account id, network id, thread key) of each message to file."""
+        accounts = {a for a, _, _ in wanted}
+        known = {(a, n) for a, n in session.execute(select(Message.account_id, Message.network_id).where(
+            Message.account_id.in_(accounts), Message.network_id.in_({n for _, n, _ in wanted})))}
+        found = session.execute(select(Case).where(
+            Case.organisation_id == organisation_id, Case.account_id.in_(accounts),
+            Case.thread_key.in_({t for _, _, t in wanted})).with_for_update()).scalars()
+        return cls(known, {(c.account_id, c.thread_key): c for c in found})
+
+
 def file_message(unit: Unit, account: SocialAccount, incoming: Incoming, *, decision: Decision | None = None,
-                 settings: PolicySettings | None = None) -> Received:
+                 settings: PolicySettings | None = None, filing: Filing | None = None) -> Received:
     """Inside ``unit``: store the message, decide, open or update its case,
     queue the automatic actions the policy asks for, and audit it all.
 
-    A batch passes the ``decision`` (checked before any lock is taken) and
-    the policy's ``settings``."""
+    A batch passes the ``decision`` (checked before any lock is taken), the
+    policy's ``settings`` and its ``filing`` look-ups."""
     session, clock = unit.session, unit.clock
-    existing = session.execute(select(Message).where(
-        Message.account_id == account.id, Message.network_id == incoming.network_id)).scalar_one_or_none()
-    if existing is not None:
+    filing = filing or Filing.load(session, account.organisation_id,
+                                   [(account.id, incoming.network_id, incoming.thread_key)])
+    if (account.id, incoming.network_id) in filing.known:
+        existing = session.execute(select(Message).where(
+            Message.account_id == account.id, Message.network_id == incoming.network_id)).scalar_one()
         case_id = session.execute(select(Case.id).where(
             Case.organisation_id == account.organisation_id, Case.account_id == account.id,
             Case.thread_key == existing.thread_key)).scalar_one()
@@ -84,29 +109,28 @@ def file_message(unit: Unit, account: SocialAccount, incoming: Incoming, *, deci
         return Received(existing.id, case_id, stored.action if stored else "none", duplicate=True)
     org = organisation(session, account.organisation_id)
     now = clock()
-    message = Message(organisation_id=org.id, account_id=account.id, network_id=incoming.network_id,
-                      thread_key=incoming.thread_key, kind=incoming.kind, author_handle=incoming.author_handle,
-                      author_name=incoming.author_name, text=incoming.text, in_reply_to=incoming.in_reply_to,
-                      sent_at=incoming.sent_at, received_at=now)
-    session.add(message)
-    session.flush()
     account_type = AccountType(account.account_type)
     if decision is None or settings is None:
         engine = checking.engine_for(session, org.id)
         settings = engine.policy.pack.settings
         decision = checking.check(session, org, incoming.text, Direction.INBOUND, account_type, engine=engine)
+    # Ids are made here, not by the database, so nothing needs flushing until commit.
+    message = Message(id=uuid.uuid4(), organisation_id=org.id, account_id=account.id,
+                      network_id=incoming.network_id, thread_key=incoming.thread_key, kind=incoming.kind,
+                      author_handle=incoming.author_handle, author_name=incoming.author_name, text=incoming.text,
+                      in_reply_to=incoming.in_reply_to, sent_at=incoming.sent_at, received_at=now, hidden=False)
+    session.add(message)
+    filing.known.add((account.id, incoming.network_id))
     row = checking.store_decision(session, org.id, "message", message.id, decision, account_type)
     message.decision_id = row.id
     severity = SEVERITY[InboundAction(decision.action)]
-    case = session.execute(select(Case).where(
-        Case.organisation_id == org.id, Case.account_id == account.id,
-        Case.thread_key == incoming.thread_key).with_for_update()).scalar_one_or_none()
     due = now + SLA[severity] if severity in SLA else None
+    case = filing.cases.get((account.id, incoming.thread_key))
     if case is None:
-        case = Case(organisation_id=org.id, account_id=account.id, thread_key=incoming.thread_key, state="new",
-                    severity=severity, sla_due_at=due, opened_at=now, updated_at=now)
+        case = Case(id=uuid.uuid4(), organisation_id=org.id, account_id=account.id, thread_key=incoming.thread_key,
+                    state="new", severity=severity, sla_due_at=due, opened_at=now, updated_at=now)
         session.add(case)
-        session.flush()
+        filing.cases[(account.id, incoming.thread_key)] = case
         action, before = "case.opened", None
     else:
         before = _case_state(case)
@@ -117,10 +141,9 @@ def file_message(unit: Unit, account: SocialAccount, incoming: Incoming, *, deci
             if due is not None and (case.sla_due_at is None or due < case.sla_due_at):
                 case.sla_due_at = due
         case.updated_at = now
-        session.flush()
         action = "case.updated"
-    automatic = automatic_actions.apply(unit, settings, account, message, case,
-                                        InboundAction(decision.action), list(decision.categories))
+    automatic = automatic_actions.apply(unit, settings, account, message, case, InboundAction(decision.action),
+                                        list(decision.categories))
     unit.record("message.received", AuditObject(type="message", id=str(message.id),
                                                 name=f"{incoming.kind} from {incoming.author_handle[:80]}"),
                 policy_revision=decision.policy_revision, detector_versions=dict(decision.detector_versions),

@@ -57,12 +57,11 @@ def store_decision(session: Session, organisation_id: uuid.UUID, subject_kind: s
                    decision: Decision, account_type: AccountType) -> DecisionRow:
     as_dict = decision.to_dict()
     row = DecisionRow(
-        organisation_id=organisation_id, subject_kind=subject_kind, subject_id=subject_id,
+        id=uuid.uuid4(), organisation_id=organisation_id, subject_kind=subject_kind, subject_id=subject_id,
         direction=decision.direction.value, account_type=account_type.value, action=decision.action.value,
         categories=list(decision.categories), reasons=as_dict["reasons"], findings=as_dict["findings"],
         scores=as_dict["scores"], policy_revision=decision.policy_revision,
         detector_versions=dict(decision.detector_versions),
     )
-    session.add(row)
-    session.flush()
+    session.add(row)  # the id is set here, so callers need no flush
     return row

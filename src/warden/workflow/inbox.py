@@ -97,6 +97,7 @@ def _file(unit: Unit, items: list[InboxItem]) -> Filed:
     if not items:
         return Filed(0, 0)
     session = unit.session
+    session.autoflush = False  # everything is written at commit, in as few statements as possible
     org = organisation(session, unit.principal.organisation_id)
     engine = checking.engine_for(session, org.id)
     registers = checking.registers_for(session, org.id)
@@ -116,10 +117,13 @@ def _file(unit: Unit, items: list[InboxItem]) -> Filed:
     decisions = [checking.check(session, org, incoming.text, Direction.INBOUND,
                                 AccountType(accounts[item.account_id].account_type), engine=engine,
                                 registers=registers) for item, incoming in prepared]
+    filing = cases.Filing.load(session, org.id, [(item.account_id, incoming.network_id, incoming.thread_key)
+                                                 for item, incoming in prepared])
     filed = 0
     for (item, incoming), decision in zip(prepared, decisions, strict=True):
         account = accounts[item.account_id]
-        received = cases.file_message(unit, account, incoming, decision=decision, settings=engine.policy.pack.settings)
+        received = cases.file_message(unit, account, incoming, decision=decision,
+                                      settings=engine.policy.pack.settings, filing=filing)
         item.state, item.filed_at, item.message_id = "filed", unit.clock(), received.message_id
         item.attempts += 1
         filed += 1
