@@ -130,6 +130,8 @@ class Network:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def start(directory: Path, scratch: Path) -> Network:

@@ -132,7 +132,7 @@ class BlueskyConnector:
         found: list[RecentPost] = []
         api_cursor: str | None = None
         for _ in range(MAX_FEED_PAGES):
-            params: dict[str, Any] = {"actor": did, "filter": "posts_with_replies", "limit": min(100, limit)}
+            params: dict[str, Any] = {"actor": did, "filter": "posts_with_replies", "limit": min(100, max(1, limit))}
             if api_cursor:
                 params["cursor"] = api_cursor
             data = self.api.json("GET", "app.bsky.feed.getAuthorFeed", params=params)
@@ -188,7 +188,10 @@ class BlueskyConnector:
         actions.report(self.api, network_id, author_handle, reason)
 
     def health(self) -> Health:
-        response = self.api.call("GET", "com.atproto.server.getSession")
+        try:
+            response = self.api.call("GET", "com.atproto.server.getSession")
+        except XrpcRejected as error:  # e.g. after a takedown the PDS no longer has the account's details
+            return Health(ok=False, detail=f"the PDS refused to describe the account: {error.message}")
         data = json_body(response)
         if not isinstance(data, dict) or not isinstance(data.get("did"), str):
             raise Transient("getSession: the answer has no account")

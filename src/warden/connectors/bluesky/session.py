@@ -31,6 +31,7 @@ class Tokens:
 
 _CACHE: dict[CacheKey, Tokens] = {}
 _LOCK = threading.Lock()
+_RENEWING = threading.Lock()  # rare, and short: one refresh call
 
 
 def cache_key(service_url: str, identifier: str, password: str) -> CacheKey:
@@ -95,10 +96,18 @@ class Session:
         return tokens
 
     def renew(self, stale: Tokens) -> Tokens:
-        """Fresh tokens after ``stale`` expired: another thread's, a refreshed pair, or a new login."""
-        current = cached(self._key)
-        if current is not None and current.access != stale.access:
-            return current
+        """Fresh tokens after ``stale`` expired: another thread's, a refreshed pair, or a new login.
+
+        One renewal at a time: a refresh token is good for one use, so two
+        threads refreshing together would log one of them out.
+        """
+        with _RENEWING:
+            current = cached(self._key)
+            if current is not None and current.access != stale.access:
+                return current
+            return self._refresh(stale)
+
+    def _refresh(self, stale: Tokens) -> Tokens:
         try:
             data = self._xrpc.json("POST", "com.atproto.server.refreshSession", token=stale.refresh)
         except (AuthFailed, Rejected):  # the refresh token expired or was revoked: the password may still work

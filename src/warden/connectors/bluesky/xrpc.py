@@ -16,7 +16,15 @@ from typing import Any
 import httpx
 
 from warden.connectors.errors import AuthFailed, OutcomeUnknown, RateLimited, Rejected, Transient
-from warden.connectors.http import DEFAULT_BACKOFF, MAX_RESPONSE_BYTES, epoch_reset, json_body, now_utc, retry_after
+from warden.connectors.http import (
+    DEFAULT_BACKOFF,
+    MAX_RESPONSE_BYTES,
+    epoch_reset,
+    excerpt,
+    json_body,
+    now_utc,
+    retry_after,
+)
 
 RESET = epoch_reset("ratelimit-reset")
 # Names that mean the credentials, not the request, are at fault.
@@ -33,8 +41,8 @@ class ExpiredToken(AuthFailed):
 class XrpcRejected(Rejected):
     """A 4xx with its XRPC error name, for the callers that act on the name."""
 
-    def __init__(self, message: str, *, error: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, error: str, status: int | None = None, body: str = "") -> None:
+        super().__init__(message, status=status, body=body)
         self.error = error
 
 
@@ -108,4 +116,4 @@ class Xrpc:
             if writes:
                 raise OutcomeUnknown(f"{nsid}: server error {status} after sending")
             raise Transient(f"{nsid}: server error {status}")
-        raise XrpcRejected(what, error=name)
+        raise XrpcRejected(what, error=name, status=status, body=excerpt(response))
