@@ -3,7 +3,8 @@ record the outcome. The state machine itself lives in ``workflow.outbox``."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,13 +23,21 @@ def publish_due(sessions: sessionmaker[Session], connectors: ConnectorSource, wo
     """Returns how many posts were attempted."""
     outbox.expire_leases(sessions, clock)
     claimed = outbox.claim_due(sessions, worker, lease, limit, clock)
+    held: dict[uuid.UUID, datetime] = {}  # accounts the network rate-limited during this batch
     for post in claimed:
-        publish_one(sessions, connectors, post, worker, clock)
+        if post.account_id in held:
+            outbox.record_outcome(sessions, post, "retry", worker=worker, detail="rate limited",
+                                  retry_at=held[post.account_id], clock=clock)
+            continue
+        retry_at = publish_one(sessions, connectors, post, worker, clock)
+        if retry_at is not None:
+            held[post.account_id] = retry_at
     return len(claimed)
 
 
 def publish_one(sessions: sessionmaker[Session], connectors: ConnectorSource, post: outbox.Claimed, worker: str,
-                clock: Clock = utcnow) -> None:
+                clock: Clock = utcnow) -> datetime | None:
+    """Returns when to come back if the network rate-limited the account."""
     with sessions() as session:
         account = session.get(SocialAccount, post.account_id)
         assert account is not None
@@ -41,7 +50,9 @@ def publish_one(sessions: sessionmaker[Session], connectors: ConnectorSource, po
     except OutcomeUnknown as error:
         record(sessions, post, "unknown", worker=worker, detail=error.message, clock=clock)
     except RateLimited as error:
-        record(sessions, post, "retry", worker=worker, detail=error.message, retry_at=error.retry_at, clock=clock)
+        record(sessions, post, "retry", worker=worker, detail=error.message, retry_at=error.retry_at,
+               rate_limited=True, clock=clock)
+        return error.retry_at
     except (Transient, AuthFailed) as error:  # nothing was sent: wait, within the late window
         record(sessions, post, "retry", worker=worker, detail=error.message, retry_at=clock() + RETRY_AFTER,
                clock=clock)
@@ -50,3 +61,4 @@ def publish_one(sessions: sessionmaker[Session], connectors: ConnectorSource, po
     else:
         record(sessions, post, "published", worker=worker, network_id=published.network_id, url=published.url,
                clock=clock)
+    return None

@@ -12,11 +12,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.connectors.base import Capability, RecentPost
-from warden.connectors.errors import ConnectorError
+from warden.connectors.errors import ConnectorError, RateLimited
 from warden.storage.tables import SocialAccount
 from warden.storage.work_tables import OutboxPost, PublishAttempt
 from warden.workers.connecting import ConnectorSource
@@ -49,12 +49,15 @@ def reconcile_unconfirmed(sessions: sessionmaker[Session], connectors: Connector
         rows = session.execute(
             select(OutboxPost, func.min(PublishAttempt.started_at), func.max(PublishAttempt.started_at))
             .join(PublishAttempt, PublishAttempt.outbox_id == OutboxPost.id)
-            .where(OutboxPost.state == "unconfirmed").group_by(OutboxPost.id).limit(limit)).all()
+            .where(OutboxPost.state == "unconfirmed",
+                   or_(OutboxPost.lease_until.is_(None), OutboxPost.lease_until <= clock()))
+            .group_by(OutboxPost.id).limit(limit)).all()
         work = [(post, first, last, session.get(SocialAccount, post.account_id)) for post, first, last in rows]
         session.expunge_all()
     settled = 0
+    held: set[uuid.UUID] = set()
     for post, first, last, account in work:
-        if account is None:
+        if account is None or account.id in held:
             continue
         try:
             connector = connectors(account)
@@ -62,6 +65,10 @@ def reconcile_unconfirmed(sessions: sessionmaker[Session], connectors: Connector
                 recent: list[RecentPost] = []
             else:
                 recent = list(connector.recent_posts(first - CLOCK_SKEW))
+        except RateLimited as error:
+            outbox.hold_unconfirmed(sessions, account.id, error.retry_at)
+            held.add(account.id)
+            continue
         except ConnectorError:
             continue  # try again on the next round; the post stays unconfirmed
         found = match(post, recent, first)

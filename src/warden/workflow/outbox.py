@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.audit import AuditObject
@@ -150,7 +150,7 @@ def _finish(unit: Unit, post: OutboxPost, attempt: int, outcome: str, detail: st
 
 def record_outcome(sessions: sessionmaker[Session], claimed: Claimed, outcome: str, *, worker: str,
                    network_id: str | None = None, url: str | None = None, detail: str = "",
-                   retry_at: datetime | None = None, clock: Clock = utcnow) -> None:
+                   retry_at: datetime | None = None, rate_limited: bool = False, clock: Clock = utcnow) -> None:
     """After the network call. ``outcome``: published | failed | retry (nothing
     was sent) | unknown (it may be live). Ignored if the lease was lost."""
     with Unit(sessions, system(claimed.organisation_id, "Warden publisher"), clock) as unit:
@@ -167,8 +167,13 @@ def record_outcome(sessions: sessionmaker[Session], claimed: Claimed, outcome: s
             _alert(unit, post, "post_failed", "high", f"A post could not be published: {post.text[:80]}", detail)
         elif outcome == "retry":
             post.state, post.lease_until = "pending", retry_at
+            if rate_limited and retry_at is not None:  # the limit is the account's: its other posts wait too
+                unit.session.execute(update(OutboxPost).where(
+                    OutboxPost.account_id == post.account_id, OutboxPost.state == "pending", OutboxPost.id != post.id,
+                    or_(OutboxPost.lease_until.is_(None), OutboxPost.lease_until < retry_at)).values(
+                    lease_until=retry_at))
         elif outcome == "unknown":
-            post.state = "unconfirmed"
+            post.state, post.lease_until = "unconfirmed", _reconcile_hold(unit.session, post)
         else:
             raise ValueError(f"unknown outcome {outcome!r}")
         _finish(unit, post, claimed.attempt, outcome, detail)
@@ -192,13 +197,29 @@ def expire_leases(sessions: sessionmaker[Session], clock: Clock = utcnow) -> int
             if post.state != "sending" or post.lease_until is None or post.lease_until >= now:
                 continue
             before = _state(post)
-            post.state, post.lease_owner, post.lease_until = "unconfirmed", None, None
+            post.state, post.lease_owner, post.lease_until = "unconfirmed", None, _reconcile_hold(unit.session, post)
             post.detail = "the publishing worker stopped during the network call"
             _finish(unit, post, post.attempts, "unknown", post.detail)
             unit.session.flush()
             unit.record("post.unconfirmed", _object(post, unit.session.get(SocialAccount, post.account_id)),
                         before=before, after=_state(post), details={"reason": "lease expired"})
     return len(rows)
+
+
+def _reconcile_hold(session: Session, post: OutboxPost) -> datetime | None:
+    """A newly unconfirmed post waits as long as the account's others: the
+    network may be rate-limiting the reads that reconciliation makes."""
+    held: datetime | None = session.execute(select(func.max(OutboxPost.lease_until)).where(
+        OutboxPost.account_id == post.account_id, OutboxPost.state == "unconfirmed", OutboxPost.id != post.id)
+    ).scalar_one()
+    return held
+
+
+def hold_unconfirmed(sessions: sessionmaker[Session], account_id: uuid.UUID, until: datetime) -> None:
+    """The network rate-limited reconciliation: ask again for this account's posts only after ``until``."""
+    with sessions() as session, session.begin():
+        session.execute(update(OutboxPost).where(OutboxPost.account_id == account_id,
+                                                 OutboxPost.state == "unconfirmed").values(lease_until=until))
 
 
 def reconciled(sessions: sessionmaker[Session], outbox_id: uuid.UUID, organisation_id: uuid.UUID, *,
