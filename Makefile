@@ -30,6 +30,11 @@ lint: $(VENV)/.installed-dev
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 test: lint
+	@# The console's browser tests drive Debian's Chromium (they fail under CI without it).
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium for the browser tests"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	elif [ ! -x /usr/bin/chromium ]; then echo "Chromium is missing: the browser tests skip (apt-get install chromium)"; fi
 	$(BIN)/pytest
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "PostgreSQL pass ($(PG_TEST_URL)):"; \

@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         default=None, description="Directory whose JSONL files replay accounts added through the API may read; "
                                   "unset: replay accounts are added from the command line only.")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576, description="Largest request body.")
+    public_url: str | None = Field(
+        default=None, description="Warden's address as browsers see it (https://warden.example.police.uk); the "
+                                  "single sign-on callback is <public_url>/api/v1/auth/sso/callback. Unset: taken "
+                                  "from each request.")
+    oidc_allow_insecure_localhost: bool = Field(
+        default=False, description="Allow an http:// identity provider on 127.0.0.1 (tests and development only).")
+    throttle_store: Literal["database", "memory"] = Field(
+        default="database", description="Where login-throttling counts live: 'database' (shared by every "
+                                        "`warden serve` and worker process) or 'memory' (one process only).")
 
 
 @lru_cache(maxsize=1)

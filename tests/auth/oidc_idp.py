@@ -82,9 +82,12 @@ class LocalIdp:
         self.user = User()
         self.misbehave = Misbehaviour()
         self.keys: list[RSAKey] = [self._initial_key]
+        #: The one redirect URI registered for the client (the web tests register Warden's callback).
+        self.redirect_uri = REDIRECT_URI
         self._rotations = 0
         self.requests: list[str] = []
         self.client_auth: list[str] = []
+        self.authorize_params: list[dict[str, str]] = []
         self._grants: dict[str, _Grant] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -109,10 +112,12 @@ class LocalIdp:
     def reset(self) -> None:
         with self._lock:
             self.user, self.misbehave = User(), Misbehaviour()
+            self.redirect_uri = REDIRECT_URI
             self.keys = [self._initial_key]
             self._rotations = 0
             self.requests.clear()
             self.client_auth.clear()
+            self.authorize_params.clear()
             self._grants.clear()
 
     def rotate(self, *, drop_old: bool = False) -> RSAKey:
@@ -152,7 +157,7 @@ class LocalIdp:
         return dict(KeySet(list(self.keys)).as_dict(private=False))
 
     def authorize(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        if params.get("client_id") != CLIENT_ID or params.get("redirect_uri") != REDIRECT_URI:
+        if params.get("client_id") != CLIENT_ID or params.get("redirect_uri") != self.redirect_uri:
             return 400, {}, b"unknown client or redirect_uri"  # never redirect to an unregistered URI
         back: dict[str, str] = {}
         m = self.misbehave
@@ -168,13 +173,14 @@ class LocalIdp:
         else:
             code = secrets.token_urlsafe(24)
             with self._lock:
-                self._grants[code] = _Grant(CLIENT_ID, REDIRECT_URI, params.get("nonce"), params["code_challenge"])
+                self._grants[code] = _Grant(CLIENT_ID, self.redirect_uri, params.get("nonce"), params["code_challenge"])
+                self.authorize_params.append(dict(params))
             back = {"code": code}
         if "state" in params or m.state is not None:
             back["state"] = m.state if m.state is not None else params["state"]
         if m.authorize_iss is not None:
             back["iss"] = m.authorize_iss
-        return 302, {"Location": f"{REDIRECT_URI}?{urlencode(back)}"}, b""
+        return 302, {"Location": f"{self.redirect_uri}?{urlencode(back)}"}, b""
 
     def token(self, form: dict[str, str], authorization: str | None) -> tuple[int, dict[str, Any]]:
         m = self.misbehave

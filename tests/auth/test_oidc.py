@@ -505,3 +505,34 @@ def test_discovery_is_cached(client: OidcClient, idp: LocalIdp) -> None:
     for _ in range(3):
         sign_in(client)
     assert idp.count("/.well-known/openid-configuration") == 1
+
+
+# -- one client per organisation ---------------------------------------------------------------
+
+
+def test_clients_are_kept_per_key_and_replaced_when_the_settings_change(idp: LocalIdp) -> None:
+    from warden.auth.oidc import OidcClients
+
+    clients = OidcClients(http=_shared["rp_http"])
+    first = clients.get("org-1", make_provider(idp))
+    assert clients.get("org-1", make_provider(idp)) is first  # equal settings: the same client and caches
+    assert clients.get("org-2", make_provider(idp)) is not first
+    changed = clients.get("org-1", make_provider(idp, client_secret=Secret("rotated")))
+    assert changed is not first and changed.provider.client_secret == Secret("rotated")
+    clients.forget("org-1")
+    assert clients.get("org-1", make_provider(idp, client_secret=Secret("rotated"))) is not changed
+    clients.close()  # a shared pool is not closed
+    assert sign_in(connect(make_provider(idp))).subject == "user-0001"
+
+
+def test_step_up_asks_for_a_fresh_sign_in(client: OidcClient) -> None:
+    url, _ = client.begin_login(REDIRECT_URI, prompt="login", max_age=0)
+    params = dict(parse_qsl(urlsplit(url).query))
+    assert params["prompt"] == "login" and params["max_age"] == "0"
+    assert "max_age" not in dict(parse_qsl(urlsplit(client.begin_login(REDIRECT_URI)[0]).query))
+
+
+def test_multi_factor_is_read_from_amr(client: OidcClient, idp: LocalIdp) -> None:
+    assert sign_in(client).multi_factor is True
+    idp.misbehave.extra_claims = {"amr": ["pwd"]}
+    assert sign_in(client).multi_factor is False

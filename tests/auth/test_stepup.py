@@ -64,3 +64,21 @@ class SessionRow:  # what a storage row might look like
 
 def test_any_object_with_the_times_will_do() -> None:
     require_recent_auth(SessionRow(1, ago(seconds=10), ago(seconds=5)), NOW)
+
+
+def test_require_step_up_for_any_caller() -> None:
+    from warden.auth.errors import SessionRequired
+    from warden.auth.stepup import require_step_up
+
+    require_step_up(ago(minutes=1), None, NOW, api_token=False)  # no second factor in this session
+    require_step_up(ago(minutes=1), ago(minutes=1), NOW, api_token=False)
+    with pytest.raises(StepUpRequired) as info:
+        require_step_up(ago(minutes=1), ago(minutes=6), NOW, api_token=False)  # the factor it has must be fresh
+    assert info.value.mfa is True
+    with pytest.raises(StepUpRequired) as info:
+        require_step_up(None, None, NOW, api_token=False)  # never signed in (a system principal)
+    assert info.value.mfa is False
+    with pytest.raises(SessionRequired) as refused:
+        require_step_up(ago(minutes=1), ago(minutes=1), NOW, api_token=True)
+    assert refused.value.code == "session_required"
+    require_step_up(ago(minutes=9), None, NOW, api_token=False, max_age=timedelta(minutes=10))

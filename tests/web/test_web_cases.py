@@ -3,6 +3,7 @@ offered actions, hidden text and its audited consultation, versions and lockdown
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -83,6 +84,8 @@ def test_hidden_text_is_withheld_and_looking_at_it_is_audited(web: Web, north: T
         [shown] = reader.get(f"{API}/cases/{got['case_id']}").json()["messages"]
         assert shown["hidden"] and shown["text_withheld"] and shown["text"] is None
         assert shown["decision"]["findings"]  # the reasons stay visible
+        quoted = json.dumps(shown)  # ... but not the words they matched
+        assert "Acacia" not in quoted and "visit" not in quoted.replace("viewed", "")
 
     def views() -> list[str]:
         with north.sessions() as session:

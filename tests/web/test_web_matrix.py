@@ -11,14 +11,16 @@ of the other organisation (0 cross-tenant leaks). Without credentials: 401.
 
 from __future__ import annotations
 
+import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from web_org import (
     BLOCKED,
     CLEAN,
@@ -29,9 +31,11 @@ from web_org import (
     Client,
     Tenant,
     Web,
+    api_settings,
     latest_session_id,
 )
 
+from warden.auth.redaction import Secret
 from warden.auth.totp import totp_code, totp_step
 from warden.storage.tables import (
     ApiToken,
@@ -46,7 +50,11 @@ from warden.storage.tables import (
 )
 from warden.storage.tables import Session as SessionRow
 from warden.workflow import cases, drafts
+from warden.workflow.organisations import SsoSettings, configure_sso
 from warden.workflow.principal import system
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "auth"))
+from oidc_idp import CLIENT_ID, CLIENT_SECRET, LocalIdp
 
 pytestmark = pytest.mark.db
 API = "/api/v1"
@@ -59,6 +67,22 @@ AUDIT = frozenset({"admin", "auditor"})
 CASE_READERS = frozenset({"admin", "moderator", "auditor"})
 MODERATORS = frozenset({"moderator"})
 THREAT = "I know where you live"
+
+
+@pytest.fixture
+def idp() -> Iterator[LocalIdp]:
+    server = LocalIdp().start()
+    server.redirect_uri = "https://testserver/api/v1/auth/sso/callback"
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def web(db_engine: Engine) -> Iterator[Web]:
+    """Single sign-on to the local identity provider (plain http on 127.0.0.1) is allowed here."""
+    harness = Web(db_engine, api_settings(oidc_allow_insecure_localhost=True))
+    yield harness
+    harness.close()
 
 
 @dataclass
@@ -75,7 +99,13 @@ class Matrix:
     web: Web
     north: Tenant
     south: Tenant
+    idp: LocalIdp
     clients: dict[tuple[str, str], Client] = field(default_factory=dict)
+
+    def single_sign_on(self, tenant: Tenant) -> None:
+        configure_sso(tenant.sessions, tenant.principal("admin"), SsoSettings(issuer=self.idp.issuer,
+                      client_id=CLIENT_ID), Secret(CLIENT_SECRET), self.web.app.state.warden.cipher,
+                      allow_insecure_localhost=True)
 
     def client(self, tenant: Tenant, role: str) -> Client:
         key = (tenant.slug, role)
@@ -209,6 +239,10 @@ def _lockdown(locked_before: bool) -> Builder:
     return build
 
 
+def _sso_removal(m: Matrix, role: str, actor: Tenant) -> Call:
+    return Call(f"{API}/sso", after=lambda: m.single_sign_on(actor))
+
+
 def _new_draft(m: Matrix, role: str, actor: Tenant) -> Call:
     return Call(f"{API}/drafts", {"team_id": str(m.north.team), "account_ids": [str(m.north.corporate)],
                                   "text": CLEAN})
@@ -269,6 +303,11 @@ OPS: dict[tuple[str, str], Op] = {
                                                                        {"reason": "Left"})),
     ("PUT", "/members/{member_id}/roles"): Op(ADMIN, lambda m, r, a: Call(
         f"{API}/members/{_throwaway_member(m)}/roles", {"roles": [{"team_id": str(m.north.team), "role": "auditor"}]})),
+    ("POST", "/auth/sso/reauth"): Op(EVERYONE, fixed(f"{API}/auth/sso/reauth", {})),
+    ("POST", "/auth/sso/link"): Op(EVERYONE, fixed(f"{API}/auth/sso/link", {})),
+    ("GET", "/sso"): Op(ADMIN, fixed(f"{API}/sso")),
+    ("PUT", "/sso"): Op(ADMIN, lambda m, r, a: Call(f"{API}/sso", {"issuer": m.idp.issuer, "client_id": CLIENT_ID})),
+    ("DELETE", "/sso"): Op(ADMIN, _sso_removal),
     ("POST", "/lockdown"): Op(ADMIN, _lockdown(False)),
     ("DELETE", "/lockdown"): Op(ADMIN, _lockdown(True)),
     ("GET", "/accounts"): Op(EVERYONE, lambda m, r, a: Call(f"{API}/accounts", params={"team_id": str(m.north.team)}),
@@ -325,8 +364,11 @@ def _send(m: Matrix, method: str, call: Call, client: Client) -> Any:
     return response
 
 
-def test_every_operation_with_every_role_from_both_organisations(web: Web, north: Tenant, south: Tenant) -> None:
-    m = Matrix(web, north, south)
+def test_every_operation_with_every_role_from_both_organisations(web: Web, north: Tenant, south: Tenant,
+                                                                 idp: LocalIdp) -> None:
+    m = Matrix(web, north, south, idp)
+    m.single_sign_on(north)
+    m.single_sign_on(south)
     spec = web.client().get(f"{API}/openapi.json").json()
     served = {(method.upper(), path.removeprefix(API)) for path, ops in spec["paths"].items() for method in ops}
     assert served == set(OPS), f"not in the matrix: {served - set(OPS)}; gone: {set(OPS) - served}"

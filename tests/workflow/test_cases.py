@@ -104,7 +104,7 @@ def test_permissions_versions_and_tenancy(org: Org, db_engine) -> None:  # type:
 
 def test_lockdown_suspends_network_actions_only(org: Org) -> None:
     got = receive(org, "n1", "CLICK HERE for free money, guaranteed returns")
-    organisations.set_lockdown(org.sessions, org.admin, locked=True, reason="Credential leak")
+    organisations.set_lockdown(org.sessions, org.fresh(org.admin), locked=True, reason="Credential leak")
     with pytest.raises(LockedDown):
         cases.act(org.sessions, org.moderator, got.case_id, "hide", case_row(org, got.case_id).version,
                   message_id=got.message_id)

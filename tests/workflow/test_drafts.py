@@ -142,10 +142,10 @@ def test_terminal_states_stay_final(org: Org) -> None:
 
 def test_lockdown_stops_scheduling(org: Org) -> None:
     draft_id = new(org, "publisher", CLEAN)
-    organisations.set_lockdown(org.sessions, org.admin, locked=True, reason="Account compromise suspected")
+    organisations.set_lockdown(org.sessions, org.fresh(org.admin), locked=True, reason="Account compromise suspected")
     with pytest.raises(LockedDown):
         drafts.schedule(org.sessions, org.publisher, draft_id, state(org, draft_id)[1], datetime.now(UTC))
-    organisations.set_lockdown(org.sessions, org.admin, locked=False, reason="All clear")
+    organisations.set_lockdown(org.sessions, org.fresh(org.admin), locked=False, reason="All clear")
     drafts.schedule(org.sessions, org.publisher, draft_id, state(org, draft_id)[1], datetime.now(UTC))
 
 

@@ -9,6 +9,9 @@ call these functions and keep what they return.
 - ``credentials`` encryption at rest of network credentials with rotatable keys (ASVS V6)
 - ``redaction``   ``Secret`` wrapper and ``redact`` helpers so secrets are never logged (ASVS 7.1.1)
 - ``throttle``    login throttling with exponential back-off (ASVS 2.2.1)
+- ``throttle_sql`` its store in the database, shared by every process (the one module here that
+                  touches storage: an adapter over ``storage.tables.ThrottleCounter``)
+- ``oidc``        OpenID Connect single sign-on, relying party (``oidc_*``: models, HTTP, ID tokens, errors)
 - ``stepup``      step-up re-authentication for sensitive actions (ASVS 3.7.1)
 - ``keys``        key decoding and per-purpose key derivation
 - ``errors``      the ``WardenError`` subclasses raised here, each with a stable ``code``

@@ -126,6 +126,12 @@ class StepUpRequired(AuthError):
         self.mfa = mfa
 
 
+class SessionRequired(AuthError):
+    """The action needs a signed-in browser session (with a recent sign-in), not an API token."""
+
+    code = "session_required"
+
+
 class InsecureConfiguration(ConfigurationError):
     """Missing, weak or exposed key material, or parameters below the security floor."""
 

@@ -68,6 +68,7 @@ __all__ = [
     "AuthMethod",
     "LoginState",
     "OidcClient",
+    "OidcClients",
     "OidcIdentity",
     "OidcProvider",
     "SsoDenied",
@@ -139,8 +140,12 @@ class OidcClient:
         now: datetime | None = None,
         prompt: str | None = None,
         login_hint: str | None = None,
+        max_age: int | None = None,
     ) -> tuple[str, LoginState]:
-        """The authorisation URL to redirect the browser to, and the state to keep in the session."""
+        """The authorisation URL to redirect the browser to, and the state to keep in the session.
+
+        ``max_age`` (seconds) asks the identity provider to re-authenticate anyone who signed in
+        longer ago, and obliges it to send ``auth_time`` (OIDC Core §3.1.2.1): use 0 for a step-up."""
         # https, or http to a loopback host (what identity providers allow for development)
         require_secure_url(redirect_uri, allow_insecure_localhost=True, what="redirect URI")
         now = require_aware(now, "now") if now is not None else utc_now()
@@ -165,6 +170,7 @@ class OidcClient:
             code_challenge_method="S256",
             prompt=prompt,
             login_hint=login_hint,
+            max_age=str(max_age) if max_age is not None else None,
         )
         return str(url), login
 
@@ -275,6 +281,41 @@ class OidcClient:
         if p.group_mapping is None:
             return frozenset(values)
         return frozenset(p.group_mapping[v] for v in values if v in p.group_mapping)
+
+
+class OidcClients:
+    """One ``OidcClient`` per key (e.g. an organisation), replaced when its provider settings change,
+    all sharing one connection pool (made on first use). Thread-safe."""
+
+    def __init__(self, *, http: httpx.Client | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._http = http
+        self._owns_http = http is None
+        self._clock = clock
+        self._clients: dict[str, OidcClient] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, provider: OidcProvider) -> OidcClient:
+        """The client for ``key``; a new one (with empty caches) when ``provider`` changed."""
+        with self._lock:
+            found = self._clients.get(key)
+            if found is not None and found.provider == provider:
+                return found
+            if self._http is None:
+                self._http = httpx.Client(follow_redirects=False)
+            client = OidcClient(provider, http=self._http, clock=self._clock)
+            self._clients[key] = client
+            return client
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._clients.pop(key, None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._clients.clear()
+            if self._owns_http and self._http is not None:
+                self._http.close()
+                self._http = None
 
 
 def _text(value: object) -> str | None:

@@ -80,3 +80,30 @@ class SsoProviderError(SsoFailed):
     """The identity provider is unreachable, too slow, or answered with something unusable."""
 
     code = "sso_provider_error"
+
+
+class SsoUnknownUser(SsoFailed):
+    """The identity provider vouched for someone who is not (or no longer) a member of the organisation,
+    or whose account there is not linked to a member and may not be linked automatically."""
+
+    code = "sso_unknown_user"
+
+
+class SsoMfaRequired(SsoFailed):
+    """A second factor is required (by the organisation, or because the member enrolled one) and the
+    identity provider does not say it used one (``amr`` without ``mfa``)."""
+
+    code = "sso_mfa_required"
+
+
+class SsoAccountMismatch(SsoFailed):
+    """A step-up or a linking came back with another account than the one expected, or an account that
+    is already linked to another member."""
+
+    code = "sso_account_mismatch"
+
+
+class SsoNotReauthenticated(SsoFailed):
+    """A step-up at the identity provider came back without a fresh authentication (``auth_time``)."""
+
+    code = "sso_not_reauthenticated"

@@ -134,3 +134,8 @@ class OidcIdentity:
     groups: frozenset[str] = frozenset()
     authenticated_at: datetime | None = None
     amr: tuple[str, ...] = ()
+
+    @property
+    def multi_factor(self) -> bool:
+        """The identity provider says it used more than one factor (``amr`` has ``mfa``, RFC 8176)."""
+        return "mfa" in self.amr

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from warden.auth._time import require_aware
-from warden.auth.errors import StepUpRequired
+from warden.auth.errors import SessionRequired, StepUpRequired
 
 DEFAULT_MAX_AGE = timedelta(minutes=5)
 #: Times this far in the future are treated as not recent (a forged or corrupt session).
@@ -56,6 +56,28 @@ def require_recent_auth(
         raise StepUpRequired(
             "please confirm it is you before this action", mfa=require_mfa and not mfa_fresh
         )
+
+
+def require_step_up(
+    authenticated_at: datetime | None,
+    mfa_at: datetime | None,
+    now: datetime,
+    *,
+    api_token: bool,
+    max_age: timedelta = DEFAULT_MAX_AGE,
+) -> None:
+    """The check before a sensitive action, for any kind of caller.
+
+    An API token can never step up (nobody is there to type a password): ``SessionRequired``.
+    A caller with no sign-in time (a system principal, a forged one) must re-authenticate.
+    The second factor must be fresh too when the session was opened with one (``mfa_at`` set).
+    """
+    if api_token:
+        raise SessionRequired("this action needs a signed-in browser session with a recent sign-in; "
+                              "an API token cannot do it")
+    if authenticated_at is None:
+        raise StepUpRequired("please confirm it is you before this action", mfa=mfa_at is not None)
+    require_recent_auth(AuthTimes(authenticated_at, mfa_at), now, max_age, require_mfa=mfa_at is not None)
 
 
 def is_recent_auth(

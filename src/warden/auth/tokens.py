@@ -53,7 +53,7 @@ SCOPES: Mapping[str, str] = {
     "inbox:write": "Act on inbound messages and cases",
     "accounts:read": "Read social media accounts and their health",
     "accounts:admin": "Add, change and remove social media accounts and their credentials",
-    "audit:read": "Read and export the audit log",
+    "audit:read": "Read the audit log (exporting it needs a signed-in session and a step-up)",
     "policy:admin": "Change policy packs and context registers",
     "members:admin": "Add, change and remove members and their roles",
 }

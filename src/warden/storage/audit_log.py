@@ -18,7 +18,10 @@ from warden.storage.tables import AuditCheckpointRow, AuditEntryRow, Organisatio
 def lock_head(session: Session, organisation_id: uuid.UUID) -> ChainHead | None:
     """The chain's last entry, with the organisation row locked so that
     appends to one chain are serialised (SQLite holds its write lock already)."""
-    session.execute(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update())
+    # FOR NO KEY UPDATE (key_share=True), not FOR UPDATE: inserting any row that references the organisation
+    # takes FOR KEY SHARE on it, which FOR UPDATE waits for; two such transactions then deadlock on PostgreSQL.
+    session.execute(select(Organisation.id).where(Organisation.id == organisation_id)
+                    .with_for_update(key_share=True))
     row = session.execute(
         select(AuditEntryRow.seq, AuditEntryRow.entry_hash)
         .where(AuditEntryRow.organisation_id == organisation_id)

@@ -125,6 +125,7 @@ class Session(Base):
     csrf_secret: Mapped[str] = mapped_column(String(128))
     user_agent: Mapped[str] = mapped_column(String(400), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
+    method: Mapped[str] = mapped_column(String(16), default="password", server_default="password")  # | oidc
 
 
 class ApiToken(Base):
@@ -140,6 +141,67 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class OidcProviderRow(Base):
+    """An organisation's single sign-on provider (OpenID Connect); at most one per organisation."""
+
+    __tablename__ = "oidc_providers"
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"),
+                                                       primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted, bound to the organisation
+    allowed_email_domains: Mapped[list[Any]] = mapped_column()
+    unknown_identities: Mapped[str] = mapped_column(String(16))  # link_by_email | refuse
+    subject_claim: Mapped[str] = mapped_column(String(64), default="sub")
+    email_claim: Mapped[str] = mapped_column(String(64), default="email")
+    email_verified_claim: Mapped[str] = mapped_column(String(64), default="email_verified")
+    updated_at: Mapped[datetime] = _created()
+
+
+class MemberIdentity(Base):
+    """A member's account at a single sign-on provider: (issuer, subject), never the e-mail address."""
+
+    __tablename__ = "member_identities"
+    __table_args__ = (UniqueConstraint("organisation_id", "issuer", "subject"), UniqueConstraint("member_id", "issuer"))
+    id: Mapped[uuid.UUID] = _id()
+    organisation_id: Mapped[uuid.UUID] = _org()
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))  # as the provider said at linking, for people
+    linked_at: Mapped[datetime] = _created()
+    last_sign_in_at: Mapped[datetime | None] = mapped_column()
+
+
+class OidcLoginState(Base):
+    """A single sign-on in progress: server-side (it holds the PKCE verifier), short-lived, used once.
+    ``id`` is the SHA-256 of the ``state`` parameter; ``browser_hash`` binds it to the browser that
+    started it; ``session_id`` names the session for a step-up or a linking."""
+
+    __tablename__ = "oidc_login_states"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = _org()
+    purpose: Mapped[str] = mapped_column(String(16))  # sign_in | reauth | link
+    session_id: Mapped[str | None] = mapped_column(String(128))
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    login: Mapped[bytes] = mapped_column(LargeBinary)  # LoginState, encrypted
+    return_to: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ThrottleCounter(Base):
+    """Login throttling counters shared by every process (``auth.throttle_sql``); keys are hashed."""
+
+    __tablename__ = "throttle_counters"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column()
+    blocked_until: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class SocialAccount(Base):
@@ -225,6 +287,10 @@ class Draft(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+#: Drafts newest first (GET /drafts).
+Index("ix_drafts_newest", Draft.organisation_id, Draft.created_at, Draft.id)
+
+
 class Approval(Base):
     __tablename__ = "approvals"
     id: Mapped[uuid.UUID] = _id()
@@ -258,6 +324,10 @@ class Message(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+#: A case's messages are its thread's: GET /cases/{id} finds them by account and thread.
+Index("ix_messages_thread", Message.account_id, Message.thread_key)
+
+
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
@@ -278,6 +348,11 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+#: The queue, most urgent first (severity, then newest, then id), for the organisation and for one account.
+Index("ix_cases_urgency", Case.organisation_id, Case.severity, Case.opened_at, Case.id)
+Index("ix_cases_account_urgency", Case.account_id, Case.severity, Case.opened_at, Case.id)
 
 
 class FindingVerdict(Base):

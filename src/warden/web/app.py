@@ -16,8 +16,8 @@ from warden.auth.passwords import PasswordHasher
 from warden.auth.throttle import ThrottleStore
 from warden.settings import Settings
 from warden.storage.database import make_engine, session_factory
-from warden.web import authn, errors, mfa, tokens
-from warden.web.api import accounts, audit_log, cases, check, drafts, organisations, webhooks
+from warden.web import authn, console, errors, mfa, oidc, tokens
+from warden.web.api import accounts, audit_log, cases, check, drafts, organisations, sso, webhooks
 from warden.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 from warden.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from warden.web.state import CSRF_HEADER, build_state
@@ -43,9 +43,10 @@ def create_app(settings: Settings, engine: Engine | None = None, *, hasher: Pass
     api = APIRouter(prefix=API_PREFIX)
     for router in (authn.public, authn.router, mfa.router, tokens.router, organisations.router, accounts.router,
                    cases.inbound, drafts.router, cases.router, cases.messages, audit_log.router, check.router,
-                   webhooks.router):
+                   webhooks.router, oidc.public, oidc.router, sso.router):
         api.include_router(router)
     app.include_router(api)
+    console.install(app)  # the browser console at / (pages, /static)
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)  # last added = outermost: even a 413 or a 500 gets the headers

@@ -11,8 +11,10 @@
 - Step-up (``POST /auth/reauth``): the password (and code) again; refreshes the
   session's ``authenticated_at`` / ``mfa_at`` that sensitive actions check.
 
-Single sign-on (OIDC) hook: ``start_session(state, member_id, mfa=..., method="oidc", ...)``
-creates the same server-side session for a member the identity provider vouched for.
+Single sign-on (``web.oidc``) calls ``start_session(state, member_id, mfa=..., method="oidc", ...)``:
+the same server-side session, for a member the identity provider vouched for. A member who signs
+in only with single sign-on steps up there (``POST /auth/sso/reauth``); ``GET /auth/session``
+says which ways this member has (``step_up``).
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from warden.auth.errors import InvalidCredentials, InvalidMfaCode
 from warden.auth.redaction import Secret
 from warden.auth.tokens import issue_session
-from warden.storage.tables import Member, Organisation
+from warden.storage.tables import Member, MemberIdentity, OidcProviderRow, Organisation
 from warden.storage.tables import Session as SessionRow
 from warden.web.idempotency import IdempotentRoute
 from warden.web.identity import Caller, any_caller, enrolling_session_caller, resolve_session
@@ -84,6 +87,10 @@ class SessionOut(BaseModel):
     mfa_enabled: bool
     mfa_enrolment_required: bool
     scopes: list[str] | None = Field(description="An API token's scopes; null for a browser session.")
+    method: str | None = Field(default=None, description="How this session signed in: 'password' or 'oidc' "
+                                                         "(single sign-on); null for an API token.")
+    step_up: list[str] = Field(default_factory=list, description="How this member can step up: 'password' "
+                               "(POST /auth/reauth) and/or 'sso' (POST /auth/sso/reauth).")
 
 
 class StepUpOut(BaseModel):
@@ -132,7 +139,8 @@ def start_session(state: WebState, member_id: uuid.UUID, *, mfa: bool, method: s
         unit.session.add(SessionRow(id=issued.digest, organisation_id=member.organisation_id, member_id=member_id,
                                     created_at=now, last_seen_at=now, authenticated_at=now,
                                     mfa_at=now if mfa else None, expires_at=now + state.lifetime.absolute,
-                                    csrf_secret=CSRF_SCHEME, user_agent=user_agent[:400], ip=ip[:64]))
+                                    csrf_secret=CSRF_SCHEME, user_agent=user_agent[:400], ip=ip[:64],
+                                    method=method))
         unit.record("session.started", member_object(member),
                     details={"method": method, "mfa": mfa, "recovery_code_used": recovery_hash is not None})
     return issued.session_id
@@ -152,7 +160,17 @@ def _session_out(state: WebState, caller: Caller) -> SessionOut:
             csrf_token=state.csrf.issue(caller.session_id) if caller.session_id is not None else None,
             authenticated_at=principal.authenticated_at, mfa_at=principal.mfa_at, mfa_enabled=caller.mfa_enabled,
             mfa_enrolment_required=caller.mfa_enrolment_required,
-            scopes=sorted(principal.scopes) if principal.scopes is not None else None)
+            scopes=sorted(principal.scopes) if principal.scopes is not None else None,
+            method=caller.method, step_up=_step_up_methods(session, member) if caller.via == "session" else [])
+
+
+def _step_up_methods(session: Session, member: Member) -> list[str]:
+    methods = ["password"] if member.password_hash else []
+    provider = session.get(OidcProviderRow, member.organisation_id)
+    if provider is not None and provider.enabled and session.execute(select(MemberIdentity.id).where(
+            MemberIdentity.member_id == member.id, MemberIdentity.issuer == provider.issuer)).first():
+        methods.append("sso")
+    return methods
 
 
 # ------------------------------------------------------------------------------------- routes

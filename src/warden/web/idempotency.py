@@ -7,7 +7,9 @@ the stored answer (``Idempotency-Replayed: true``) without running anything;
 with a different request it is refused (422 ``idempotency_key_reused``); while
 the first is still running, 409 ``idempotency_key_in_progress``. Answers are
 kept for 24 hours. Server errors (5xx) are not stored: the key is released and
-the request may be retried.
+the request may be retried; so are 401 and 429 answers (a step-up or a second
+factor is needed, or the caller must wait): after ``POST /auth/reauth`` the
+console retries with the same key and the action runs.
 
 Secrets shown once (a new API token, a TOTP secret, recovery codes) are never
 stored: routes name them with ``@shown_once(...)`` and a replay answers with
@@ -41,6 +43,9 @@ HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
 PENDING = 0
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
+#: Answers that say "not yet" rather than "no": a step-up or a second factor is needed, or the caller is
+#: throttled. They are not kept, so the same request with the same key works once that is done.
+RETRYABLE = frozenset({401, 429})
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -140,7 +145,7 @@ class IdempotentRoute(APIRoute):
                 response = await handler(request)
             except Exception as error:
                 response = response_for(error)
-            if response.status_code >= 500:
+            if response.status_code >= 500 or response.status_code in RETRYABLE:
                 await run_in_threadpool(_release, state, organisation_id, who, key)
                 return response
             content = bytes(response.body) if response.body else b""

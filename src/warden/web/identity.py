@@ -43,6 +43,8 @@ class Caller:
     mfa_enabled: bool = False
     #: The organisation requires a second factor and this member has none yet: only /auth works.
     mfa_enrolment_required: bool = False
+    #: How the session was signed in ("password" or "oidc"); None for an API token.
+    method: str | None = None
 
     @property
     def member_id(self) -> uuid.UUID:
@@ -110,8 +112,11 @@ def resolve_session(state: WebState, cookie: str) -> Caller:
         if now - row.last_seen_at >= TOUCH_EVERY:
             row.last_seen_at = now
         mfa_enabled = member.totp_secret is not None
+        # A single sign-on whose identity provider used a second factor satisfies the organisation's rule.
+        second_factor = mfa_enabled or (row.method == "oidc" and row.mfa_at is not None)
         return Caller(principal=principal, via="session", session_id=Secret(cookie), session_digest=digest,
-                      mfa_enabled=mfa_enabled, mfa_enrolment_required=organisation.mfa_required and not mfa_enabled)
+                      mfa_enabled=mfa_enabled, mfa_enrolment_required=organisation.mfa_required and not second_factor,
+                      method=row.method)
 
 
 def _from_token(state: WebState, header: str) -> Caller:

@@ -100,9 +100,21 @@ def list_teams(sessions: Sessions, principal: Principal, page: PageRequest) -> P
         return Page[TeamOut](items=[TeamOut.model_validate(t) for t in shown], next_cursor=cursor)
 
 
-def _member_out(session: Session, member: Member) -> MemberOut:
-    roles = session.execute(select(Membership.team_id, Membership.role).where(Membership.member_id == member.id)
-                            .order_by(Membership.team_id, Membership.role)).all()
+def _roles_of(session: Session, member_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[uuid.UUID, str]]]:
+    """Every listed member's (team, role) pairs in one query (not one per member)."""
+    roles: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {m: [] for m in member_ids}
+    if member_ids:
+        for member_id, team_id, role in session.execute(
+                select(Membership.member_id, Membership.team_id, Membership.role)
+                .where(Membership.member_id.in_(member_ids)).order_by(Membership.team_id, Membership.role)):
+            roles[member_id].append((team_id, role))
+    return roles
+
+
+def _member_out(session: Session, member: Member,
+                roles: Sequence[tuple[uuid.UUID, str]] | None = None) -> MemberOut:
+    if roles is None:
+        roles = _roles_of(session, [member.id])[member.id]
     return MemberOut(id=member.id, email=member.email, display_name=member.display_name, status=member.status,
                      mfa_enabled=member.totp_secret is not None, single_sign_on_only=member.password_hash is None,
                      roles=[RoleOut(team_id=t, role=r) for t, r in roles], created_at=member.created_at,
@@ -120,7 +132,8 @@ def list_members(sessions: Sessions, principal: Principal, page: PageRequest, st
     with sessions() as session:
         rows = session.execute(query.order_by(Member.email, Member.id).limit(page.limit + 1)).scalars().all()
         shown, cursor = _page_of(rows, page, lambda m: (m.email, m.id))
-        return Page[MemberOut](items=[_member_out(session, m) for m in shown], next_cursor=cursor)
+        roles = _roles_of(session, [m.id for m in shown])
+        return Page[MemberOut](items=[_member_out(session, m, roles[m.id]) for m in shown], next_cursor=cursor)
 
 
 def get_member(sessions: Sessions, principal: Principal, member_id: uuid.UUID) -> MemberOut:
@@ -273,14 +286,29 @@ def _decisions(session: Session, ids: Sequence[uuid.UUID | None]) -> dict[uuid.U
     return {d.id: d for d in session.execute(select(DecisionRow).where(DecisionRow.id.in_(wanted))).scalars()}
 
 
+def _without_words(finding: dict[str, Any]) -> dict[str, Any]:
+    """A finding of a withheld message: where and what kind, never the matched words."""
+    return {k: v for k, v in finding.items() if k not in ("text", "explanation")}
+
+
+def _withheld_decision(decision: DecisionRow) -> DecisionOut:
+    """A hidden message's decision without the evidence, which quotes the message."""
+    out = DecisionOut.model_validate(decision)
+    return out.model_copy(update={
+        "findings": [_without_words(f) for f in out.findings],
+        "reasons": [{**r, "evidence": [_without_words(e) for e in r.get("evidence", [])]} for r in out.reasons]})
+
+
 def _message_out(message: Message, decision: DecisionRow | None, reveal: bool) -> MessageOut:
     withheld = message.hidden and not reveal
+    shown = None if decision is None else _withheld_decision(decision) if withheld else \
+        DecisionOut.model_validate(decision)
     return MessageOut(id=message.id, account_id=message.account_id, network_id=message.network_id,
                       thread_key=message.thread_key, kind=message.kind, author_handle=message.author_handle,
                       author_name=message.author_name, text=None if withheld else message.text,
                       text_withheld=withheld, in_reply_to=message.in_reply_to, sent_at=message.sent_at,
                       received_at=message.received_at, hidden=message.hidden,
-                      decision=DecisionOut.model_validate(decision) if decision else None)
+                      decision=shown)
 
 
 def _case_out(session: Session, principal: Principal, case: Case) -> CaseOut:

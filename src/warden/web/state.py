@@ -1,9 +1,13 @@
 """What a running API holds (``app.state.warden``): built once by ``create_app``, no globals.
 
 Key material comes from the settings: ``secret_key`` (CSRF tokens) and
-``credential_keys`` (TOTP secrets, network credentials). Outside development a
-missing one refuses to start; in development an ephemeral secret key is made
-(sessions end at restart) and the credential key is derived from it.
+``credential_keys`` (TOTP secrets, network credentials, single sign-on client
+secrets). Outside development a missing one refuses to start; in development an
+ephemeral secret key is made (sessions end at restart) and the credential key is
+derived from it.
+
+Login throttling counts live in the database by default (``settings.throttle_store``), so that
+several processes share them; tests pass an in-memory store.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from warden.auth.credentials import CredentialCipher, Keyring
 from warden.auth.errors import InsecureConfiguration
 from warden.auth.keys import decode_key, derive_subkey
+from warden.auth.oidc import OidcClients
 from warden.auth.passwords import PasswordHasher
 from warden.auth.throttle import BackoffPolicy, InMemoryThrottleStore, LoginThrottle, Throttle, ThrottleStore
+from warden.auth.throttle_sql import SqlThrottleStore
 from warden.auth.tokens import CsrfTokens, SessionLifetime
 from warden.settings import Settings
 from warden.workflow.unit import Clock, utcnow
@@ -46,8 +52,8 @@ class WebState:
     mfa_throttle: Throttle
     lifetime: SessionLifetime
     clock: Clock = utcnow
-    #: Hook for single sign-on (warden.auth.oidc): set by the OIDC wiring, None when SSO is off.
-    oidc: object | None = field(default=None)
+    #: Single sign-on relying parties, one per organisation with a provider (``web.oidc``).
+    oidc: OidcClients = field(default_factory=OidcClients)
 
     @property
     def cookie_name(self) -> str:
@@ -92,11 +98,18 @@ def credential_cipher(settings: Settings, master: bytes) -> CredentialCipher:
     return CredentialCipher(Keyring([derive_subkey(master, "credentials")]))
 
 
+def make_throttle_store(settings: Settings, engine: Engine, clock: Clock = utcnow) -> ThrottleStore:
+    """The store ``settings.throttle_store`` names: shared in the database, or this process's memory."""
+    if settings.throttle_store == "memory":
+        return InMemoryThrottleStore(clock=clock)
+    return SqlThrottleStore(engine, clock=clock)
+
+
 def build_state(settings: Settings, engine: Engine, sessions: sessionmaker[Session], *,
                 hasher: PasswordHasher | None = None, clock: Clock = utcnow,
                 throttle_store: ThrottleStore | None = None) -> WebState:
     master = secret_key(settings)
-    store = throttle_store or InMemoryThrottleStore(clock=clock)
+    store = throttle_store or make_throttle_store(settings, engine, clock)
     return WebState(
         settings=settings, engine=engine, sessions=sessions, hasher=hasher or PasswordHasher(),
         csrf=CsrfTokens(derive_subkey(master, "csrf")), cipher=credential_cipher(settings, master),

@@ -2,7 +2,8 @@
 
 A token acts as its member (their roles still apply) narrowed to its scopes;
 ``workflow.permissions`` checks both. Tokens are managed from a signed-in
-browser session only: a token cannot mint further tokens.
+browser session only: a token cannot mint further tokens. Creating one is a
+sensitive action: it needs a recent sign-in or step-up (``POST /auth/reauth``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from warden.web.idempotency import IdempotentRoute, shown_once
 from warden.web.identity import Caller, session_caller
 from warden.web.state import WebState, get_state
 from warden.workflow.errors import NotFound
+from warden.workflow.organisations import require_step_up
 from warden.workflow.unit import Unit
 
 router = APIRouter(prefix="/tokens", tags=["tokens"], route_class=IdempotentRoute)
@@ -68,6 +70,8 @@ def _object(row: ApiToken) -> AuditObject:
 @router.post("", response_model=NewTokenOut, status_code=201)
 @shown_once("token")
 def create_token(body: TokenIn, caller: SessionCaller, state: State) -> NewTokenOut:
+    """A new token (its secret shown once). Needs a sign-in or step-up in the last five minutes."""
+    require_step_up(caller.principal, state.clock)
     issued = issue_api_token(body.scopes, now=state.now(), lifetime=timedelta(days=body.expires_in_days))
     record = issued.record
     with Unit(state.sessions, caller.principal, state.clock) as unit:

@@ -10,16 +10,30 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlalchemy import Update, select, update
+from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.audit import ActorKind, AuditObject
+from warden.auth.credentials import CredentialCipher
+from warden.auth.errors import InsecureConfiguration
+from warden.auth.oidc_models import OidcProvider
 from warden.auth.passwords import PasswordHasher, PasswordPolicy
+from warden.auth.redaction import Secret
 from warden.auth.stepup import require_step_up as _require_recent_sign_in
 from warden.domain.errors import InvalidInput
-from warden.storage.tables import ApiToken, Member, Membership, Organisation, Team
+from warden.storage.tables import (
+    ApiToken,
+    Member,
+    Membership,
+    OidcLoginState,
+    OidcProviderRow,
+    Organisation,
+    Team,
+)
 from warden.storage.tables import Session as SessionRow
 from warden.workflow.errors import InvalidState, ReasonRequired
 from warden.workflow.loading import get_owned, organisation
@@ -185,3 +199,108 @@ def set_lockdown(sessions: sessionmaker[Session], principal: Principal, *, locke
         org.locked_down, org.lockdown_reason = locked, reason if locked else None
         unit.record("organisation.lockdown" if locked else "organisation.lockdown_lifted", _org_object(org),
                     justification=reason, before=before, after={"locked_down": locked})
+
+
+# ---------------------------------------------------------------------------- single sign-on
+
+UNKNOWN_IDENTITIES = ("link_by_email", "refuse")
+
+
+@dataclass(frozen=True)
+class SsoSettings:
+    """An organisation's OpenID Connect provider, as an admin sets it (the client secret apart).
+
+    ``unknown_identities``: what happens the first time someone signs in whose account at the
+    identity provider is not linked to a member yet. ``link_by_email``: they must already be an
+    active member of this organisation with the same e-mail address, which the provider says it
+    verified; the account is then linked. ``refuse``: they are refused; members link their account
+    themselves from a signed-in session (``POST /auth/sso/link``). Nobody is ever created."""
+
+    issuer: str
+    client_id: str
+    allowed_email_domains: frozenset[str] = frozenset()
+    unknown_identities: str = "link_by_email"
+    enabled: bool = True
+    subject_claim: str = "sub"
+    email_claim: str = "email"
+    email_verified_claim: str = "email_verified"
+
+
+def sso_secret_owner(organisation_id: uuid.UUID) -> str:
+    """What the client secret's ciphertext is bound to (a copy in another organisation's row fails)."""
+    return f"organisation:{organisation_id}:oidc-client-secret"
+
+
+def sso_provider(settings: SsoSettings, client_secret: Secret[str], *, allow_insecure_localhost: bool = False
+                 ) -> OidcProvider:
+    """The relying party's view of ``settings``; ``InvalidInput`` when they are not acceptable."""
+    if settings.unknown_identities not in UNKNOWN_IDENTITIES:
+        raise InvalidInput(f"unknown_identities must be one of {', '.join(UNKNOWN_IDENTITIES)}")
+    try:
+        return OidcProvider(issuer=settings.issuer, client_id=settings.client_id, client_secret=client_secret,
+                            allowed_email_domains=settings.allowed_email_domains,
+                            subject_claim=settings.subject_claim, email_claim=settings.email_claim,
+                            email_verified_claim=settings.email_verified_claim,
+                            allow_insecure_localhost=allow_insecure_localhost)
+    except InsecureConfiguration as exc:
+        raise InvalidInput(exc.message) from None
+
+
+def _sso_state(row: OidcProviderRow) -> dict[str, object]:
+    return {"enabled": row.enabled, "issuer": row.issuer, "client_id": row.client_id,
+            "allowed_email_domains": sorted(row.allowed_email_domains), "unknown_identities": row.unknown_identities,
+            "subject_claim": row.subject_claim, "email_claim": row.email_claim,
+            "email_verified_claim": row.email_verified_claim}
+
+
+def configure_sso(sessions: sessionmaker[Session], principal: Principal, settings: SsoSettings,
+                  client_secret: Secret[str] | None, cipher: CredentialCipher, *,
+                  allow_insecure_localhost: bool = False, clock: Clock = utcnow) -> None:
+    """Set (or replace) the organisation's identity provider. ``client_secret`` None keeps the stored
+    one. Sensitive: admins only, with a recent sign-in; audited without the secret."""
+    authorize(principal, Permission.ORG_ADMIN)
+    require_step_up(principal, clock)
+    organisation_id = principal.organisation_id
+    with Unit(sessions, principal, clock) as unit:
+        org = organisation(unit.session, organisation_id)
+        row = unit.session.get(OidcProviderRow, organisation_id, with_for_update=True)
+        owner = sso_secret_owner(organisation_id)
+        if client_secret is not None:
+            secret = client_secret
+        elif row is not None:
+            secret = Secret(cipher.decrypt(row.client_secret, owner).reveal().decode("utf-8"))
+        else:
+            raise InvalidInput("client_secret is required the first time")
+        provider = sso_provider(settings, secret, allow_insecure_localhost=allow_insecure_localhost)
+        before = _sso_state(row) if row is not None else None
+        if row is None:
+            row = OidcProviderRow(organisation_id=organisation_id)
+            unit.session.add(row)
+        values = asdict(settings) | {"allowed_email_domains": sorted(provider.allowed_email_domains)}
+        for name, value in values.items():
+            setattr(row, name, value)
+        if client_secret is not None:
+            row.client_secret = cipher.encrypt(client_secret.reveal().encode("utf-8"), owner)
+        row.updated_at = clock()
+        unit.session.flush()
+        after = _sso_state(row)
+        unit.record("organisation.sso_configured", _org_object(org), before=before, after=after,
+                    details={"issuer": row.issuer, "enabled": row.enabled,
+                             "unknown_identities": row.unknown_identities,
+                             "client_secret_changed": client_secret is not None})
+
+
+def remove_sso(sessions: sessionmaker[Session], principal: Principal, clock: Clock = utcnow) -> None:
+    """Turn single sign-on off for good (links to members' accounts are kept, unused, for the record)."""
+    authorize(principal, Permission.ORG_ADMIN)
+    require_step_up(principal, clock)
+    with Unit(sessions, principal, clock) as unit:
+        org = organisation(unit.session, principal.organisation_id)
+        row = unit.session.get(OidcProviderRow, principal.organisation_id, with_for_update=True)
+        if row is None:
+            raise InvalidState("single sign-on is not set up")
+        before = _sso_state(row)
+        unit.session.delete(row)
+        unit.session.execute(sql_delete(OidcLoginState).where(
+            OidcLoginState.organisation_id == principal.organisation_id))
+        unit.record("organisation.sso_removed", _org_object(org), before=before, details={"issuer": row.issuer})

@@ -13,6 +13,8 @@ from warden.web.api.deps import Caller, PageParams, State
 from warden.web.idempotency import IdempotentRoute
 from warden.web.pagination import Page
 from warden.web.schemas import AuditEntryOut
+from warden.workflow.organisations import require_step_up
+from warden.workflow.permissions import Permission, authorize
 
 router = APIRouter(prefix="/audit", tags=["audit"], route_class=IdempotentRoute)
 
@@ -41,7 +43,10 @@ def search(principal: Caller, state: State, page: PageParams, where: Filter) -> 
             responses={200: {"content": {"application/x-ndjson": {}},
                              "description": "One entry per line, oldest first, exactly as hashed."}})
 def export(principal: Caller, state: State, where: Filter) -> StreamingResponse:
-    """JSON lines for offline verification and evidence; the export is recorded (audit.exported) first."""
+    """JSON lines for offline verification and evidence; the export is recorded (audit.exported) first.
+    A sensitive action: needs a sign-in or step-up in the last five minutes (API tokens cannot export)."""
+    authorize(principal, Permission.AUDIT_READ)
+    require_step_up(principal, state.clock)
     lines = queries.export_audit(state.sessions, principal, where, state.clock)
     return StreamingResponse(lines, media_type="application/x-ndjson",
                              headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'})

@@ -1,0 +1,53 @@
+"""The console: server-rendered pages (Jinja2 + htmx) over the workflow and the read queries.
+
+``install(app)`` mounts it at ``/`` next to the API (``/api/v1``): the pages, and
+the console's own static files (``/static``: our CSS and JavaScript, and the
+vendored htmx, Chart.js and axe-core, see ``static/vendor/VENDOR.json``).
+Every page works under the application's strict Content-Security-Policy: no
+inline script, no inline style, no event-handler attributes.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
+
+from warden.web.console import (
+    pages_accounts,
+    pages_approvals,
+    pages_audit,
+    pages_auth,
+    pages_compose,
+    pages_dashboard,
+    pages_inbox,
+    pages_policy,
+)
+
+__all__ = ["install"]
+
+
+class ConsoleStatic(StaticFiles):
+    """Static files, revalidated by ETag (``no-cache``) instead of the API's ``no-store``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_cached(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                message = {**message, "headers": [*headers, (b"cache-control", b"no-cache")]}
+            await send(message)
+
+        await super().__call__(scope, receive, send_cached)
+
+
+def static_directory() -> str:
+    return str(resources.files("warden.web.console") / "static")
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", ConsoleStatic(directory=static_directory()), name="static")
+    for module in (pages_auth, pages_compose, pages_approvals, pages_inbox, pages_accounts, pages_policy,
+                   pages_audit, pages_dashboard):
+        app.include_router(module.router)

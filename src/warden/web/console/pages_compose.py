@@ -1,0 +1,227 @@
+"""Compose (with the live risk check), my drafts, and one draft with what its viewer may do."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from warden.domain.enums import AccountType, Direction, OutboundAction, action_rank
+from warden.domain.errors import InvalidInput, WardenError
+from warden.engine import MAX_TEXT_CHARS
+from warden.web import queries
+from warden.web.console import forms, reads
+from warden.web.console.draft_actions import available_actions
+from warden.web.console.explain import Explained, explain
+from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller, see_other
+from warden.web.console.templating import LOCAL, render
+from warden.web.identity import Caller
+from warden.web.pagination import PageRequest
+from warden.web.state import WebState, get_state
+from warden.workflow import drafts
+from warden.workflow.principal import Principal, Role
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+Text = Annotated[str, Form(max_length=MAX_TEXT_CHARS)]
+Short = Annotated[str, Form(max_length=4000)]
+Many = Annotated[list[str] | None, Form()]
+
+STATE_LABELS: Mapping[str, str] = {
+    "draft": "Not submitted", "allowed": "Ready to publish", "warned": "Warning to acknowledge",
+    "held": "Waiting for approval", "blocked": "Blocked", "approved": "Approved",
+    "changes_requested": "Changes requested", "rejected": "Rejected", "scheduled": "Scheduled",
+    "withdrawn": "Withdrawn", "published": "Published",
+}
+STATE_TONES: Mapping[str, str] = {
+    "draft": "info", "allowed": "ok", "warned": "warn", "held": "hold", "blocked": "bad", "approved": "ok",
+    "changes_requested": "warn", "rejected": "bad", "scheduled": "ok", "withdrawn": "info", "published": "ok",
+}
+
+
+def _chosen(state: WebState, principal: Principal, account_ids: list[str] | None) -> list[reads.AccountChoice]:
+    wanted = {forms.optional_identifier(a) for a in account_ids or []}
+    return [a for a in reads.writable_accounts(state.sessions, principal) if a.id in wanted]
+
+
+def live_check(state: WebState, principal: Principal, text: str,
+               chosen: list[reads.AccountChoice]) -> tuple[Explained, str]:
+    """The strictest decision over the chosen accounts' types (as a submitted draft gets), and what would happen."""
+    types = sorted({a.account_type for a in chosen}) or [AccountType.CORPORATE.value]
+    worst = None
+    for account_type in types:
+        out = queries.check_text(state.sessions, principal, text, Direction.OUTBOUND, AccountType(account_type))
+        if worst is None or action_rank(OutboundAction(out.action)) > action_rank(OutboundAction(worst.action)):
+            worst = out
+    assert worst is not None
+    explained = explain(text, worst.action, worst.reasons, reads.standards(state.sessions, principal.organisation_id))
+    publisher = bool(chosen) and all(principal.has_role(Role.PUBLISHER, a.team_id) for a in chosen)
+    return explained, _outcome(worst.action, publisher)
+
+
+def _outcome(action: str, publisher: bool) -> str:
+    if action == "allow":
+        return ("No concerns found: it can be published once you submit it." if publisher else
+                "No concerns found. Your drafts go to an approver before they are published.")
+    if action == "warn":
+        return ("You will be asked to acknowledge the warning before it can be published." if publisher else
+                "You will be asked to acknowledge the warning; then it goes to an approver.")
+    if action == "hold":
+        return "An approver must approve it before it is published."
+    return "Blocked: it cannot be published unless an approver overrides the block with a written reason."
+
+
+def _compose_page(request: Request, caller: Caller, *, status: int = 200, text: str = "",
+                  selected: frozenset[uuid.UUID] = frozenset(), error: str = "", error_field: str = "") -> Response:
+    state = get_state(request)
+    accounts = reads.writable_accounts(state.sessions, caller.principal)
+    teams: dict[str, list[reads.AccountChoice]] = {}
+    for account in accounts:
+        teams.setdefault(account.team_name, []).append(account)
+    return render(request, "compose.html", status=status, teams=teams, text=text, selected=selected, error=error,
+                  error_field=error_field, max_chars=MAX_TEXT_CHARS, current="compose")
+
+
+@router.get("/compose")
+def compose_page(request: Request, caller: PageCaller) -> Response:
+    return _compose_page(request, caller)
+
+
+@router.post("/compose/check")
+def compose_check(request: Request, caller: FormCaller, text: Text = "", account_id: Many = None) -> Response:
+    state = get_state(request)
+    forms.text(text, "text")
+    chosen = _chosen(state, caller.principal, account_id)
+    if not text.strip():
+        return render(request, "partials/check.html", explained=None, outcome="", chosen=chosen)
+    explained, outcome = live_check(state, caller.principal, text, chosen)
+    return render(request, "partials/check.html", explained=explained, outcome=outcome, chosen=chosen)
+
+
+@router.post("/compose")
+def compose_submit(request: Request, caller: FormCaller, text: Text = "", account_id: Many = None) -> Response:
+    state = get_state(request)
+    chosen = _chosen(state, caller.principal, account_id)
+    selected = frozenset(a.id for a in chosen)
+    try:
+        forms.text(text, "text", required=True)
+    except InvalidInput as error:
+        return _compose_page(request, caller, status=422, text=text, selected=selected, error=error.message,
+                             error_field="text")
+    teams = {a.team_id for a in chosen}
+    if len(teams) != 1:
+        message = "choose at least one account" if not teams else "choose accounts of one team for each draft"
+        return _compose_page(request, caller, status=422, text=text, selected=selected, error=message,
+                             error_field="accounts")
+    try:
+        draft_id = drafts.create_draft(state.sessions, caller.principal, team_id=teams.pop(),
+                                       account_ids=[a.id for a in chosen], text=text, clock=state.clock)
+    except InvalidInput as error:
+        return _compose_page(request, caller, status=422, text=text, selected=selected, error=error.message,
+                             error_field="text")
+    drafts.submit_draft(state.sessions, caller.principal, draft_id, clock=state.clock)
+    return see_other(f"/drafts/{draft_id}?done=submitted")
+
+
+# ----------------------------------------------------------------------------- my drafts
+
+@router.get("/drafts")
+def my_drafts(request: Request, caller: PageCaller, cursor: str | None = None) -> Response:
+    state = get_state(request)
+    page = queries.list_drafts(state.sessions, caller.principal, PageRequest(limit=50, cursor=cursor), None, None,
+                               caller.member_id)
+    handles = reads.account_handles(state.sessions, caller.principal,
+                                    [a for d in page.items for a in d.account_ids])
+    return render(request, "drafts.html", page=page, handles=handles, labels=STATE_LABELS, tones=STATE_TONES,
+                  current="drafts")
+
+
+def draft_page(request: Request, caller: Caller, draft_id: uuid.UUID, *, status: int = 200,
+               errors: Mapping[str, str] | None = None, values: Mapping[str, str] | None = None) -> Response:
+    state = get_state(request)
+    principal = caller.principal
+    draft = queries.get_draft(state.sessions, principal, draft_id)
+    explained = None
+    if draft.decision is not None:
+        explained = explain(draft.text, draft.decision.action, draft.decision.reasons,
+                            reads.standards(state.sessions, principal.organisation_id))
+    names = reads.member_names(state.sessions, principal, [draft.author_id, *(a.approver_id for a in draft.approvals)])
+    handles = reads.account_handles(state.sessions, principal, draft.account_ids)
+    organisation = queries.organisation_view(state.sessions, principal)
+    return render(request, "draft.html", status=status, draft=draft, explained=explained, names=names,
+                  handles=handles, actions=available_actions(principal, draft, organisation.locked_down),
+                  labels=STATE_LABELS, tones=STATE_TONES, errors=errors or {}, values=values or {},
+                  mine=draft.author_id == caller.member_id, mfa_enabled=caller.mfa_enabled,
+                  current="drafts" if draft.author_id == caller.member_id else "approvals")
+
+
+@router.get("/drafts/{draft_id}")
+def draft_view(request: Request, draft_id: uuid.UUID, caller: PageCaller) -> Response:
+    return draft_page(request, caller, draft_id)
+
+
+def _after(request: Request, caller: Caller, draft_id: uuid.UUID, done: str) -> Response:
+    """Authors go back to their draft; reviewers to the queue."""
+    draft = queries.draft_after_action(get_state(request).sessions, caller.principal, draft_id)
+    if draft.author_id == caller.member_id:
+        return see_other(f"/drafts/{draft_id}?done={done}")
+    return see_other(f"/approvals?done={done}")
+
+
+def _refused(request: Request, caller: Caller, draft_id: uuid.UUID, field: str, error: WardenError,
+             values: Mapping[str, str]) -> Response:
+    from warden.web.errors import status_for
+
+    return draft_page(request, caller, draft_id, status=status_for(error), errors={field: error.message},
+                      values=values)
+
+
+@router.post("/drafts/{draft_id}/submit")
+def submit(request: Request, draft_id: uuid.UUID, caller: FormCaller, version: Short = "") -> Response:
+    state = get_state(request)
+    drafts.submit_draft(state.sessions, caller.principal, draft_id, forms.version(version), clock=state.clock)
+    return _after(request, caller, draft_id, "submitted")
+
+
+@router.post("/drafts/{draft_id}/edit")
+def edit(request: Request, draft_id: uuid.UUID, caller: FormCaller, version: Short = "", text: Text = "") -> Response:
+    state = get_state(request)
+    try:
+        forms.text(text, "text", required=True)
+        drafts.edit_draft(state.sessions, caller.principal, draft_id, text, forms.version(version), clock=state.clock)
+    except InvalidInput as error:
+        return _refused(request, caller, draft_id, "edit", error, {"text": text})
+    return _after(request, caller, draft_id, "edited")
+
+
+@router.post("/drafts/{draft_id}/acknowledge")
+def acknowledge(request: Request, draft_id: uuid.UUID, caller: FormCaller, version: Short = "") -> Response:
+    state = get_state(request)
+    drafts.acknowledge_warning(state.sessions, caller.principal, draft_id, forms.version(version), clock=state.clock)
+    return _after(request, caller, draft_id, "acknowledged")
+
+
+@router.post("/drafts/{draft_id}/withdraw")
+def withdraw(request: Request, draft_id: uuid.UUID, caller: FormCaller, version: Short = "") -> Response:
+    state = get_state(request)
+    drafts.withdraw(state.sessions, caller.principal, draft_id, forms.version(version), clock=state.clock)
+    return see_other(f"/drafts/{draft_id}?done=withdrawn")
+
+
+@router.post("/drafts/{draft_id}/schedule")
+def schedule(request: Request, draft_id: uuid.UUID, caller: FormCaller, version: Short = "",
+             when: Short = "") -> Response:
+    state = get_state(request)
+    try:
+        moment = datetime.fromisoformat(when.strip()).replace(tzinfo=LOCAL)
+    except ValueError:
+        return _refused(request, caller, draft_id, "schedule", InvalidInput("enter a date and time"), {"when": when})
+    if moment <= state.now():
+        return _refused(request, caller, draft_id, "schedule", InvalidInput("choose a time in the future"),
+                        {"when": when})
+    drafts.schedule(state.sessions, caller.principal, draft_id, forms.version(version), moment, clock=state.clock)
+    return _after(request, caller, draft_id, "scheduled")
+
