@@ -89,3 +89,20 @@ def test_policy_pack_and_registers_change_decisions(org: Org) -> None:
         policies.activate_pack(org.sessions, org.approver, PACK)
     with pytest.raises(InvalidInput):
         policies.add_register_entry(org.sessions, org.admin, "enemies", "Someone")
+
+
+def test_rotation_re_encrypts_the_single_sign_on_client_secret(org: Org) -> None:
+    from warden.storage.tables import OidcProviderRow
+    from warden.workflow import organisations
+
+    old_key, new_key = generate_key(), generate_key()
+    organisations.configure_sso(org.sessions, org.fresh(org.admin), organisations.SsoSettings(
+        issuer="https://login.example.police.uk", client_id="warden"), Secret("client-secret-value"),
+        cipher(old_key))
+    assert accounts.rotate_credentials(org.sessions, org.admin, cipher(new_key, old_key)) == 1
+    with org.sessions() as session:
+        row = session.get(OidcProviderRow, org.id)
+        assert row is not None
+        owner = organisations.sso_secret_owner(org.id)
+        assert cipher(new_key).decrypt(row.client_secret, owner).reveal() == b"client-secret-value"
+    assert accounts.rotate_credentials(org.sessions, org.admin, cipher(new_key, old_key)) == 0

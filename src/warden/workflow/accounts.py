@@ -21,10 +21,11 @@ from warden.auth.redaction import Secret
 from warden.connectors import account_settings
 from warden.domain.enums import AccountType
 from warden.domain.errors import InvalidInput
-from warden.storage.tables import SocialAccount, Team
+from warden.storage.tables import OidcProviderRow, SocialAccount, Team
 from warden.storage.work_tables import AccountSync
 from warden.workflow.errors import InvalidState
 from warden.workflow.loading import get_owned
+from warden.workflow.organisations import sso_secret_owner
 from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import Principal
 from warden.workflow.unit import Clock, Unit, utcnow
@@ -121,4 +122,13 @@ def rotate_credentials(sessions: sessionmaker[Session], principal: Principal, ci
                 unit.record("account.credentials_rotated", _object(account),
                             details={"key_id": cipher.key_id_of(account.credentials)})
                 rotated += 1
+        provider = unit.session.execute(select(OidcProviderRow).where(
+            OidcProviderRow.organisation_id == principal.organisation_id).with_for_update()).scalar_one_or_none()
+        if provider is not None and cipher.needs_rotation(provider.client_secret):
+            provider.client_secret = cipher.rotate(provider.client_secret,
+                                                   sso_secret_owner(principal.organisation_id))
+            unit.record("sso.client_secret_rotated", AuditObject(type="sso_provider", id=str(principal.organisation_id),
+                                                                name=provider.issuer[:120]),
+                        details={"key_id": cipher.key_id_of(provider.client_secret)})
+            rotated += 1
         return rotated
