@@ -88,8 +88,8 @@ def test_hostile_text_does_not_reach_the_terminal_raw() -> None:
     assert b"\x1b[2J" not in result.stdout and "\\u001b" in result.stdout.decode()
 
 
-def test_demo_runs() -> None:
-    result = warden("demo")
+def test_demo_check_runs() -> None:
+    result = warden("demo", "--check")
     out = result.stdout.decode()
     assert result.returncode == 0, result.stderr
     assert out.count("[d") >= 10 and out.count("[i") >= 5

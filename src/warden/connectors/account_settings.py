@@ -18,7 +18,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     "instagram": {"ig_user_id": TEXT, "graph_url": URL},
     "mastodon": {"base_url": URL},
     "bluesky": {"service_url": URL, "did": TEXT},
-    "replay": {"file": FILE, "speed": NUMBER, "published_file": FILE},
+    "replay": {"file": FILE, "speed": NUMBER, "backlog": NUMBER, "published_file": FILE},
 }
 #: Needed before the account can connect (an account may be registered first, set up later).
 REQUIRED: dict[str, tuple[str, ...]] = {

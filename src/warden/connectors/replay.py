@@ -5,7 +5,8 @@ powers the demo, load tests, training exercises and the crash tests.
 One message per line: ``id``, ``text``, ``author``, ``kind`` (reply,
 mention, comment, dm), optional ``in_reply_to``, ``thread``, ``author_name``
 and ``created_at`` (ISO 8601). Settings: ``file``, ``speed`` (messages per
-second; 0 = as fast as fetched) and ``published_file`` (default: the file
+second; 0 = as fast as fetched), ``backlog`` (lines delivered at once before the
+paced rest) and ``published_file`` (default: the file
 name with ``.published.jsonl``). A malformed line is delivered as a marked
 message rather than skipped: nothing is lost silently.
 """
@@ -113,6 +114,7 @@ class ReplayConnector:
             raise Rejected("a replay account needs a 'file' setting")
         self.path = Path(str(settings["file"]))
         self.speed = float(settings.get("speed") or 0)
+        self.backlog = int(float(settings.get("backlog") or 0))  # delivered at once, before the paced rest
         published = settings.get("published_file") or str(self.path.with_suffix("")) + ".published.jsonl"
         self.published_path = Path(str(published))
         self.actions_path = Path(str(self.published_path).replace(".published.jsonl", "") + ".actions.jsonl")
@@ -126,7 +128,7 @@ class ReplayConnector:
         allowed = limit
         if self.speed > 0:
             elapsed = (self._clock() - datetime.fromisoformat(state["started"])).total_seconds()
-            allowed = max(0, min(limit, int(elapsed * self.speed) - int(state["count"])))
+            allowed = max(0, min(limit, self.backlog + int(elapsed * self.speed) - int(state["count"])))
         items: list[Incoming] = []
         offset, line = int(state["offset"]), int(state["line"])
         try:
