@@ -49,7 +49,7 @@ from warden.storage.tables import (
     Team,
 )
 from warden.storage.tables import Session as SessionRow
-from warden.workflow import cases, drafts
+from warden.workflow import accounts, cases, drafts
 from warden.workflow.organisations import SsoSettings, configure_sso
 from warden.workflow.principal import system
 
@@ -232,6 +232,13 @@ def _throwaway_member(m: Matrix) -> uuid.UUID:
                                     password=None, roles={m.north.team: ["contributor"]}, hasher=HASHER)
 
 
+def _connect(m: Matrix, role: str, actor: Tenant) -> Call:
+    account_id = accounts.add_account(m.north.sessions, m.north.principal("admin"), team_id=m.north.team,
+                                      network="x", handle=f"x_{uuid.uuid4().hex[:8]}",
+                                      account_type="corporate", settings={"user_id": "1"})
+    return Call(f"{API}/accounts/{account_id}/connect", {"client_id": "matrix-client"})
+
+
 def _lockdown(locked_before: bool) -> Builder:
     def build(m: Matrix, role: str, actor: Tenant) -> Call:
         m.set_lockdown(actor, locked_before)
@@ -313,6 +320,7 @@ OPS: dict[tuple[str, str], Op] = {
     ("GET", "/accounts"): Op(EVERYONE, lambda m, r, a: Call(f"{API}/accounts", params={"team_id": str(m.north.team)}),
                              ids_in_query=True),
     ("POST", "/accounts"): Op(ADMIN, _new_account, ids_in_body=True),
+    ("POST", "/accounts/{account_id}/connect"): Op(ADMIN, _connect),
     ("GET", "/accounts/{account_id}"): Op(EVERYONE, lambda m, r, a: Call(f"{API}/accounts/{m.north.corporate}")),
     ("POST", "/accounts/{account_id}/messages"): Op(ADMIN, _inbound),
     ("GET", "/cases"): Op(CASE_READERS, lambda m, r, a: Call(f"{API}/cases", params={

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warden.storage.tables import Base, _created, _id, _org
@@ -127,3 +127,21 @@ class NetworkTask(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = _created()
     done_at: Mapped[datetime | None] = mapped_column()
+
+
+class AccountOAuthState(Base):
+    """A network connection in progress (``workflow.connecting``): server-side, short-lived, used
+    once. ``id`` is the SHA-256 of the ``state`` parameter; ``flow`` (PKCE verifier, client id and
+    secret) is encrypted; ``member_id`` and ``browser_hash`` bind it to the admin and browser
+    that started it."""
+
+    __tablename__ = "account_oauth_states"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = _org()
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("social_accounts.id"), index=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"))
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    flow: Mapped[bytes] = mapped_column(LargeBinary)
+    return_to: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -17,7 +17,7 @@ from warden.auth.throttle import ThrottleStore
 from warden.settings import Settings
 from warden.storage.database import make_engine, session_factory
 from warden.web import authn, console, errors, mfa, oidc, tokens
-from warden.web.api import accounts, audit_log, cases, check, drafts, organisations, sso, webhooks
+from warden.web.api import accounts, audit_log, cases, check, connect, drafts, organisations, sso, webhooks
 from warden.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 from warden.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from warden.web.state import CSRF_HEADER, build_state
@@ -41,7 +41,8 @@ def create_app(settings: Settings, engine: Engine | None = None, *, hasher: Pass
                               "'Authorization: Bearer wdn_...'.")
     app.state.warden = state
     api = APIRouter(prefix=API_PREFIX)
-    for router in (authn.public, authn.router, mfa.router, tokens.router, organisations.router, accounts.router,
+    for router in (authn.public, authn.router, mfa.router, tokens.router, organisations.router,
+                   connect.public, accounts.router, connect.router,
                    cases.inbound, drafts.router, cases.router, cases.messages, audit_log.router, check.router,
                    webhooks.router, oidc.public, oidc.router, sso.router):
         api.include_router(router)

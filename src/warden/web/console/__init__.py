@@ -17,6 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from warden.web.console import (
     pages_accounts,
+    pages_admin,
     pages_approvals,
     pages_audit,
     pages_auth,
@@ -49,5 +50,5 @@ def static_directory() -> str:
 def install(app: FastAPI) -> None:
     app.mount("/static", ConsoleStatic(directory=static_directory()), name="static")
     for module in (pages_auth, pages_compose, pages_approvals, pages_inbox, pages_accounts, pages_policy,
-                   pages_audit, pages_dashboard):
+                   pages_audit, pages_dashboard, pages_admin):
         app.include_router(module.router)

@@ -49,6 +49,10 @@ NOTICES: Mapping[str, str] = {
     "unlocked": "Lockdown is lifted: publishing and network actions resume.",
     "register_added": "The entry was added to the register; checks use it from now on.",
     "register_removed": "The entry was removed from the register.",
+    "member_added": "The member was added; they can sign in now.",
+    "roles_changed": "The member's roles were changed.",
+    "member_removed": "The member was removed; their sessions and API tokens no longer work.",
+    "token_revoked": "The API token was revoked.",
 }
 
 
@@ -77,6 +81,8 @@ def navigation(caller: Caller) -> list[NavItem]:
         items.append(NavItem("policy", "Policy", "/policy"))
     if allowed(principal, Permission.AUDIT_READ):
         items.append(NavItem("audit", "Audit", "/audit"))
+    if allowed(principal, Permission.MEMBER_ADMIN):
+        items.append(NavItem("admin", "Admin", "/admin"))
     items.append(NavItem("sessions", "Your sessions", "/account/sessions"))
     return items
 
