@@ -325,7 +325,7 @@ class Message(Base):
 
 
 #: A case's messages are its thread's: GET /cases/{id} finds them by account and thread.
-Index("ix_messages_thread", Message.account_id, Message.thread_key)
+Index("ix_messages_thread", Message.organisation_id, Message.account_id, Message.thread_key, Message.sent_at)
 
 
 class Case(Base):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, select, tuple_
+from sqlalchemy import String, cast, exists, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from warden.storage.tables import Case, DecisionRow, Draft, Member, Message, SocialAccount
@@ -155,26 +155,30 @@ def _inbox_rows(session: Session, principal: Principal, cases: Sequence[tuple[Ca
                 sensitive_actions: frozenset[str]) -> list[InboxRow]:
     if not cases:
         return []
-    threads = [(c.account_id, c.thread_key) for c, _ in cases]
-    latest_at = (select(Message.account_id, Message.thread_key, func.max(Message.sent_at).label("sent"),
-                        func.count(Message.id).label("n"))
-                 .where(Message.organisation_id == principal.organisation_id,
-                        tuple_(Message.account_id, Message.thread_key).in_(threads))
-                 .group_by(Message.account_id, Message.thread_key).subquery())
-    latest = session.execute(select(Message, latest_at.c.n).join(latest_at, and_(
-        Message.account_id == latest_at.c.account_id, Message.thread_key == latest_at.c.thread_key,
-        Message.sent_at == latest_at.c.sent)).where(Message.organisation_id == principal.organisation_id)).all()
+    threads = {(c.account_id, c.thread_key) for c, _ in cases}
+    # IN on each column (not a row-value IN) lets SQLite use ix_messages_thread; exact pairs are kept below.
+    in_threads = (Message.organisation_id == principal.organisation_id,
+                  Message.account_id.in_({a for a, _ in threads}), Message.thread_key.in_({t for _, t in threads}))
+    newest: dict[tuple[uuid.UUID, str], tuple[Any, int]] = {
+        (a, t): (sent, n) for a, t, sent, n in session.execute(
+            select(Message.account_id, Message.thread_key, func.max(Message.sent_at), func.count(Message.id))
+            .where(*in_threads).group_by(Message.account_id, Message.thread_key)) if (a, t) in threads}
     by_thread: dict[tuple[uuid.UUID, str], tuple[Message, int]] = {}
-    for message, count in latest:
-        by_thread.setdefault((message.account_id, message.thread_key), (message, count))
+    if newest:
+        for found in session.execute(select(Message).where(
+                *in_threads, Message.sent_at.in_({sent for sent, _ in newest.values()}))).scalars():
+            key = (found.account_id, found.thread_key)
+            if key in newest and found.sent_at == newest[key][0]:
+                by_thread.setdefault(key, (found, newest[key][1]))
     categories: dict[tuple[uuid.UUID, str], list[str]] = {}
     actions: dict[uuid.UUID, str] = {}
     decided = session.execute(select(Message.account_id, Message.thread_key, Message.id, DecisionRow.action,
                                      DecisionRow.categories)
                               .join(DecisionRow, DecisionRow.id == Message.decision_id)
-                              .where(Message.organisation_id == principal.organisation_id,
-                                     tuple_(Message.account_id, Message.thread_key).in_(threads))).all()
+                              .where(*in_threads)).all()
     for account_id, thread_key, message_id, action, cats in decided:
+        if (account_id, thread_key) not in threads:
+            continue
         bucket = categories.setdefault((account_id, thread_key), [])
         bucket.extend(c for c in (cats or []) if c not in bucket)
         actions[message_id] = action
@@ -183,7 +187,8 @@ def _inbox_rows(session: Session, principal: Principal, cases: Sequence[tuple[Ca
         Member.id.in_({c.assignee_id for c, _ in cases if c.assignee_id}))).all()}
     rows = []
     for case, account in cases:
-        message, count = by_thread.get((case.account_id, case.thread_key), (None, 0))
+        latest = by_thread.get((case.account_id, case.thread_key))
+        message, count = latest if latest is not None else (None, 0)
         sensitive = message is not None and actions.get(message.id, "none") in sensitive_actions
         hidden = message is not None and message.hidden
         rows.append(InboxRow(

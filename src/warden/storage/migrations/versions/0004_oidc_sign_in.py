@@ -88,7 +88,7 @@ def upgrade() -> None:
 
     # Found by benchmarks/api_latency.py (100,000 messages and cases): without them the queue, an account's
     # cases, a case's thread and the drafts list sorted or scanned every row of the organisation.
-    op.create_index('ix_messages_thread', 'messages', ['account_id', 'thread_key'], unique=False)
+    op.create_index('ix_messages_thread', 'messages', ['organisation_id', 'account_id', 'thread_key', 'sent_at'], unique=False)
     op.create_index('ix_cases_urgency', 'cases', ['organisation_id', 'severity', 'opened_at', 'id'], unique=False)
     op.create_index('ix_cases_account_urgency', 'cases', ['account_id', 'severity', 'opened_at', 'id'], unique=False)
     op.create_index('ix_drafts_newest', 'drafts', ['organisation_id', 'created_at', 'id'], unique=False)
