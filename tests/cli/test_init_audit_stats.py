@@ -28,6 +28,7 @@ def test_init_stats_checkpoint_verify_and_tamper(tmp_path: Path) -> None:
 
     stats = json.loads(warden(tmp_path, "stats", "--json").stdout)
     assert stats["members"] == 1 and stats["audit_entries"] == 3 and stats["drafts"] == {}
+    assert stats["inbox"] == {} and stats["outbox"] == {}
 
     signed = warden(tmp_path, "audit", "checkpoint")
     assert signed.returncode == 0 and "signed tree size 3" in signed.stdout, signed.stderr

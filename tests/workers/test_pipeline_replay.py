@@ -3,13 +3,16 @@ with their decisions and cases; approved posts out, exactly once."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pipeline_org import message, pipeline, published, replay_org, write_messages
 from sqlalchemy import Engine, func, select
 
+from warden.cli.stats import stats_command
 from warden.connectors.base import OutboundPost
 from warden.storage.tables import Alert, Case, Draft, Message, SocialAccount
 from warden.storage.work_tables import AccountSync, InboxItem, NetworkTask, OutboxPost
@@ -35,6 +38,9 @@ def test_messages_are_filed_once_with_decisions_and_cases(db_engine: Engine, tmp
     assert count(org, Message, Message.decision_id.is_(None)) == 0
     assert count(org, Case) == 2  # m2 replies to m1: one thread
     assert count(org, InboxItem, InboxItem.state == "filed") == 3
+    stats = CliRunner().invoke(stats_command, ["--json", "--database", db_engine.url.render_as_string(False)])
+    assert stats.exit_code == 0, stats.output
+    assert json.loads(stats.output)["inbox"] == {"filed": 3}
     with org.sessions() as session:
         threat = session.execute(select(Message).where(Message.network_id == "m2")).scalar_one()
         case = session.execute(select(Case).where(Case.thread_key == "m1")).scalar_one()

@@ -10,19 +10,20 @@ from sqlalchemy import func, select
 from warden.cli.database import database_option
 from warden.storage.database import make_engine, session_factory
 from warden.storage.tables import AuditEntryRow, Case, Draft, Member, Message, SocialAccount
+from warden.storage.work_tables import InboxItem, OutboxPost
 
 
 @click.command("stats")
 @database_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def stats_command(database_url: str, as_json: bool) -> None:
-    """Members, accounts, drafts by state, messages, cases by state, audit entries."""
+    """Members, accounts, drafts by state, messages, cases by state, audit entries, inbox and outbox by state."""
     engine = make_engine(database_url)
     with session_factory(engine)() as session:
         def count(model: type) -> int:
             return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
-        def by_state(model: type[Draft] | type[Case]) -> dict[str, int]:
+        def by_state(model: type[Draft] | type[Case] | type[InboxItem] | type[OutboxPost]) -> dict[str, int]:
             rows = session.execute(select(model.state, func.count()).group_by(model.state)).all()
             return {state: int(n) for state, n in sorted(rows)}
 
@@ -34,7 +35,10 @@ def stats_command(database_url: str, as_json: bool) -> None:
             "messages": count(Message),
             "cases": by_state(Case),
             "audit_entries": count(AuditEntryRow),
+            "inbox": by_state(InboxItem),  # pending items wait to be filed; dead letters need a person
+            "outbox": by_state(OutboxPost),  # unconfirmed posts need a person to settle them
         }
+    engine.dispose()
     if as_json:
         click.echo(json.dumps(stats, sort_keys=True))
     else:
