@@ -60,25 +60,32 @@ def excerpt(response: httpx.Response, limit: int = 300) -> str:
     return " ".join(text.split())
 
 
-def request(client: httpx.Client, method: str, url: str, *, writes: bool = False,
-            reset: ResetParser | None = None, clock: Callable[[], datetime] = now_utc,
-            **kwargs: Any) -> httpx.Response:
-    """Send one request; return the response only if it succeeded (2xx)."""
-    what = f"{method} {httpx.URL(url).copy_with(query=None)}"
+def send(client: httpx.Client, method: str, url: str, *, writes: bool = False, what: str | None = None,
+         **kwargs: Any) -> httpx.Response:
+    """Send one request and return the answer whatever its status; only the
+    transport is judged here (networks with their own error bodies classify
+    the status themselves, then fall back on ``raise_for_status``)."""
+    what = what or f"{method} {httpx.URL(url).copy_with(query=None)}"
     try:
         response = client.request(method, url, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
         raise Transient(f"{what}: could not connect ({type(error).__name__})") from error  # nothing was sent
-    except (httpx.TimeoutException, httpx.TransportError) as error:
+    except httpx.HTTPError as error:  # sent, no usable answer: a write may have happened
         if writes:
             raise OutcomeUnknown(f"{what}: no answer after sending ({type(error).__name__})") from error
         raise Transient(f"{what}: {type(error).__name__}") from error
     if len(response.content) > MAX_RESPONSE_BYTES:
-        raise (OutcomeUnknown if writes and response.is_success else Transient)(
+        raise (OutcomeUnknown if writes else Transient)(
             f"{what}: response of {len(response.content)} bytes is over the limit")
+    return response
+
+
+def raise_for_status(response: httpx.Response, what: str, *, writes: bool = False, reset: ResetParser | None = None,
+                     clock: Callable[[], datetime] = now_utc) -> None:
+    """The connector error a failed answer means (nothing for a 2xx)."""
     status = response.status_code
     if response.is_success:
-        return response
+        return
     now = clock()
     if status == 429:
         when = retry_after(response.headers, now) or (reset(response.headers, now) if reset else None)
@@ -91,6 +98,16 @@ def request(client: httpx.Client, method: str, url: str, *, writes: bool = False
         raise Transient(f"{what}: server error {status}")
     body = excerpt(response)
     raise Rejected(f"{what}: {status} {body}", status=status, body=body)
+
+
+def request(client: httpx.Client, method: str, url: str, *, writes: bool = False,
+            reset: ResetParser | None = None, clock: Callable[[], datetime] = now_utc,
+            **kwargs: Any) -> httpx.Response:
+    """Send one request; return the response only if it succeeded (2xx)."""
+    what = f"{method} {httpx.URL(url).copy_with(query=None)}"
+    response = send(client, method, url, writes=writes, what=what, **kwargs)
+    raise_for_status(response, what, writes=writes, reset=reset, clock=clock)
+    return response
 
 
 def json_body(response: httpx.Response, *, writes: bool = False) -> Any:

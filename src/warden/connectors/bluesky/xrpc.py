@@ -18,12 +18,12 @@ import httpx
 from warden.connectors.errors import AuthFailed, OutcomeUnknown, RateLimited, Rejected, Transient
 from warden.connectors.http import (
     DEFAULT_BACKOFF,
-    MAX_RESPONSE_BYTES,
     epoch_reset,
     excerpt,
     json_body,
     now_utc,
     retry_after,
+    send,
 )
 
 RESET = epoch_reset("ratelimit-reset")
@@ -74,18 +74,8 @@ class Xrpc:
             headers["authorization"] = f"Bearer {token}"
         if content_type:
             headers["content-type"] = content_type
-        try:
-            response = self.http.request(method, self.base + nsid, params=params, json=body, content=content,
-                                         headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            raise Transient(f"{nsid}: could not connect ({type(error).__name__})") from error
-        except (httpx.TimeoutException, httpx.TransportError) as error:
-            if writes:
-                raise OutcomeUnknown(f"{nsid}: no answer after sending ({type(error).__name__})") from error
-            raise Transient(f"{nsid}: {type(error).__name__}") from error
-        if len(response.content) > MAX_RESPONSE_BYTES:
-            raise (OutcomeUnknown if writes and response.is_success else Transient)(
-                f"{nsid}: response of {len(response.content)} bytes is over the limit")
+        response = send(self.http, method, self.base + nsid, writes=writes, what=nsid, params=params, json=body,
+                        content=content, headers=headers)
         if response.is_success:
             return response
         self._fail(nsid, response, writes)

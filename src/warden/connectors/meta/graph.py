@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from warden.connectors.errors import OutcomeUnknown, Rejected, Transient
-from warden.connectors.http import MAX_RESPONSE_BYTES, json_body, now_utc
+from warden.connectors.http import json_body, now_utc, send
 from warden.connectors.meta.fields import NODE_ID, after_cursor, mapping
 from warden.connectors.meta.limits import failure
 
@@ -78,17 +78,8 @@ class Graph:
         if token is None and self._proof:
             query["appsecret_proof"] = self._proof
         headers = {"Authorization": f"Bearer {token or self._token}", "Accept": "application/json"}
-        try:
-            response = self._http.request(method, f"{self._root}/{GRAPH_VERSION}/{path}", params=query,
-                                          data=dict(data) if data else None, files=files, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            raise Transient(f"{what}: could not connect ({type(error).__name__})") from error
-        except httpx.HTTPError as error:  # sent, no answer: a write may have happened
-            if writes:
-                raise OutcomeUnknown(f"{what}: no answer after sending ({type(error).__name__})") from error
-            raise Transient(f"{what}: {type(error).__name__}") from error
-        if len(response.content) > MAX_RESPONSE_BYTES:
-            raise (OutcomeUnknown if writes else Transient)(f"{what}: response over the size limit")
+        response = send(self._http, method, f"{self._root}/{GRAPH_VERSION}/{path}", writes=writes, what=what,
+                        params=query, data=dict(data) if data else None, files=files, headers=headers)
         if not response.is_success:
             raise failure(response, what, writes=writes, acting=acting, now=self.clock(),
                           secrets=tuple(s for s in (token, self._token) if s))
