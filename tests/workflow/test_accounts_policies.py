@@ -106,3 +106,22 @@ def test_rotation_re_encrypts_the_single_sign_on_client_secret(org: Org) -> None
         owner = organisations.sso_secret_owner(org.id)
         assert cipher(new_key).decrypt(row.client_secret, owner).reveal() == b"client-secret-value"
     assert accounts.rotate_credentials(org.sessions, org.admin, cipher(new_key, old_key)) == 0
+
+
+def test_stored_credentials_are_a_json_object_or_refused(org: Org) -> None:
+    key = generate_key()
+    account_id = accounts.add_account(org.sessions, org.admin, team_id=org.team, network="x", handle="north",
+                                      account_type="corporate")
+    with org.sessions() as session:
+        assert accounts.stored_credentials(session.get(SocialAccount, account_id), cipher(key)) == {}  # type: ignore[arg-type]
+    accounts.set_credentials(org.sessions, org.admin, account_id, Secret(b'{"access_token": "t", "n": 7}'),
+                             cipher(key))
+    with org.sessions() as session:
+        account = session.get(SocialAccount, account_id)
+        assert account is not None
+        assert accounts.stored_credentials(account, cipher(key)) == {"access_token": "t", "n": "7"}
+        with pytest.raises(accounts.UnreadableCredentials):
+            accounts.stored_credentials(account, cipher(generate_key()))  # the wrong key
+    accounts.set_credentials(org.sessions, org.admin, account_id, Secret(b'["not", "an", "object"]'), cipher(key))
+    with org.sessions() as session, pytest.raises(accounts.UnreadableCredentials, match="not a JSON object"):
+        accounts.stored_credentials(session.get(SocialAccount, account_id), cipher(key))  # type: ignore[arg-type]

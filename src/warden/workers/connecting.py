@@ -15,7 +15,7 @@ from warden.connectors import registry
 from warden.connectors.base import AccountRef, Connector
 from warden.connectors.errors import AuthFailed
 from warden.storage.tables import SocialAccount
-from warden.workflow.accounts import credentials_owner
+from warden.workflow.accounts import UnreadableCredentials, stored_credentials
 
 #: Every network call has a deadline: a hung network must not hold a lease forever.
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
@@ -50,16 +50,10 @@ class Connectors:
         return connector
 
     def _credentials(self, account: SocialAccount) -> Mapping[str, str]:
-        if account.credentials is None:
-            return {}
         try:
-            raw = self._cipher.decrypt(account.credentials, credentials_owner(account.id)).reveal()
-            loaded = json.loads(raw)
-        except Exception as error:  # a bad key or blob is an account problem, never a crash
-            raise AuthFailed(f"the stored credentials cannot be read ({type(error).__name__})") from None
-        if not isinstance(loaded, dict):
-            raise AuthFailed("the stored credentials are not a JSON object")
-        return {str(k): str(v) for k, v in loaded.items()}
+            return stored_credentials(account, self._cipher)
+        except UnreadableCredentials as error:  # an account problem (reconnect it), never a crash
+            raise AuthFailed(error.message) from None
 
     def close(self) -> None:
         self._http.close()

@@ -7,6 +7,7 @@ and never written to the audit log: only the fact that they changed.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -104,6 +105,24 @@ def read_credentials(session: Session, organisation_id: uuid.UUID, account_id: u
     if account.credentials is None:
         raise InvalidState("this account has no credentials")
     return cipher.decrypt(account.credentials, credentials_owner(account.id))
+
+
+class UnreadableCredentials(InvalidState):
+    code = "unreadable_credentials"
+
+
+def stored_credentials(account: SocialAccount, cipher: CredentialCipher) -> dict[str, str]:
+    """For connectors and webhooks only: the account's secrets, a JSON object of strings ({} when none).
+    ``UnreadableCredentials`` when they cannot be read (a missing key, a tampered blob, not an object)."""
+    if account.credentials is None:
+        return {}
+    try:
+        loaded = json.loads(cipher.decrypt(account.credentials, credentials_owner(account.id)).reveal())
+    except Exception as error:  # the reason stays here; callers say only that they cannot be read
+        raise UnreadableCredentials(f"the stored credentials cannot be read ({type(error).__name__})") from None
+    if not isinstance(loaded, dict):
+        raise UnreadableCredentials("the stored credentials are not a JSON object")
+    return {str(k): str(v) for k, v in loaded.items()}
 
 
 def rotate_credentials(sessions: sessionmaker[Session], principal: Principal, cipher: CredentialCipher,

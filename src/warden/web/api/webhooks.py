@@ -24,7 +24,7 @@ from warden.domain.errors import InvalidInput, WardenError
 from warden.storage.tables import SocialAccount
 from warden.web.api.deps import State
 from warden.workflow import inbox
-from warden.workflow.accounts import credentials_owner
+from warden.workflow.accounts import UnreadableCredentials, stored_credentials
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], include_in_schema=False)
 
@@ -50,13 +50,9 @@ def _account(state: State, network: str, account_id: uuid.UUID) -> tuple[SocialA
             raise WebhookRefused("no such account")
         session.expunge(account)
     try:
-        raw = state.cipher.decrypt(account.credentials, credentials_owner(account.id)).reveal()
-        credentials = json.loads(raw)
-    except Exception:  # an unreadable secret refuses the delivery; the details stay in the server
+        return account, stored_credentials(account, state.cipher)
+    except UnreadableCredentials:  # an unreadable secret refuses the delivery; the details stay in the server
         raise WebhookRefused("no such account") from None
-    if not isinstance(credentials, dict):
-        raise WebhookRefused("no such account")
-    return account, {str(k): str(v) for k, v in credentials.items()}
 
 
 def _refused(status: int, message: str) -> Response:
