@@ -118,12 +118,16 @@ def fetch_account(sessions: sessionmaker[Session], connectors: ConnectorSource, 
         sync.next_fetch_at = now if page.more else now + wait
         sync.lease_owner, sync.lease_until = None, None
         if stored.health != "connected":
-            before = {"health": stored.health}
-            stored.health, stored.health_detail = "connected", ""
-            unit.record("account.health_changed", AuditObject(type="account", id=str(stored.id),
-                                                              name=f"{stored.network}:{stored.handle}"),
-                        before=before, after={"health": "connected"})
+            _set_health(unit, stored, "connected", "")
         return new
+
+
+def _set_health(unit: Unit, account: SocialAccount, health: str, detail: str, *, error_code: str | None = None) -> None:
+    before = {"health": account.health}
+    account.health, account.health_detail = health, detail[:2000]
+    unit.record("account.health_changed", AuditObject(type="account", id=str(account.id),
+                                                      name=f"{account.network}:{account.handle}"),
+                before=before, after={"health": health}, details={"error": error_code} if error_code else None)
 
 
 def _failed(sessions: sessionmaker[Session], account: SocialAccount, worker: str, error: ConnectorError,
@@ -151,11 +155,7 @@ def _failed(sessions: sessionmaker[Session], account: SocialAccount, worker: str
             sync.next_fetch_at = now + min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** min(sync.failures, 12)))
             health = "degraded" if sync.failures >= 3 else stored.health
         if health != stored.health:
-            before = {"health": stored.health}
-            stored.health, stored.health_detail = health, error.message[:2000]
-            unit.record("account.health_changed", AuditObject(type="account", id=str(stored.id),
-                                                              name=f"{stored.network}:{stored.handle}"),
-                        before=before, after={"health": health}, details={"error": error.code})
+            _set_health(unit, stored, health, error.message, error_code=error.code)
             if health in ("auth_failed", "degraded"):
                 unit.session.add(Alert(organisation_id=stored.organisation_id, kind=f"account_{health}",
                                        severity="high", subject=f"{stored.network}:{stored.handle} is {health}",
