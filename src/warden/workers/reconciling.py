@@ -79,7 +79,3 @@ def reconcile_unconfirmed(sessions: sessionmaker[Session], connectors: Connector
         settled += state == "published"
     return settled
 
-
-def unconfirmed_ids(sessions: sessionmaker[Session]) -> list[uuid.UUID]:
-    with sessions() as session:
-        return list(session.execute(select(OutboxPost.id).where(OutboxPost.state == "unconfirmed")).scalars())
