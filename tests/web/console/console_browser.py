@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,12 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.__warden.csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
 });
 """
+
+
+def tag() -> str:
+    """A unique marker for texts in a shared test server: consonants only, so it can never read as a
+    postcode, a phone number or a word the risk engine reacts to (a hex tag like "b3f6ab" is a postcode)."""
+    return "".join(random.SystemRandom().choice("bcdfghjkmnpqrstvwxz") for _ in range(8))
 
 
 @dataclass

@@ -4,10 +4,9 @@ shown once), listed and revoked; non-administrators are not offered the page."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from console_browser import Console
+from console_browser import tag as unique_tag
 from web_org import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_members_roles_and_removal(console: Console) -> None:
     world = console.world
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag()
     name, email = f"Newcomer {tag}", f"new.{tag}@north.example.com"
     page = console.signed_in("admin")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
@@ -66,7 +65,7 @@ def test_members_roles_and_removal(console: Console) -> None:
 
 
 def test_api_tokens_are_created_with_scopes_shown_once_and_revoked(console: Console) -> None:
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag()
     page = console.signed_in("admin")
     page.goto("/admin")
     form = page.locator("#form-token")

@@ -4,10 +4,10 @@ with a reason; request changes; override a block with a reason and re-authentica
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from console_browser import Console
+from console_browser import tag as unique_tag
 from web_org import BLOCKED, PASSWORD, RISKY
 
 pytestmark = pytest.mark.browser
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_queue_reject_request_changes_and_bulk_approve(console: Console) -> None:
     world = console.world
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag()
     held = world.draft("contributor", f"{RISKY} ({tag} held)")
     changes = world.draft("contributor", f"{RISKY} ({tag} changes)")
     [world.draft("contributor", f"Road closure on the A64 tonight ({tag} low {n}).") for n in (1, 2)]
@@ -58,7 +58,7 @@ def test_queue_reject_request_changes_and_bulk_approve(console: Console) -> None
 
 def test_a_block_is_overridden_only_with_a_reason_and_the_password(console: Console) -> None:
     world = console.world
-    blocked = world.draft("contributor", f"{BLOCKED} ({uuid.uuid4().hex[:6]})")
+    blocked = world.draft("contributor", f"{BLOCKED} ({unique_tag()})")
     page = console.signed_in("approver2")
     page.goto(f"/approvals/{blocked}")
     assert page.get_by_role("heading", level=1).inner_text().endswith("Blocked")
@@ -78,7 +78,7 @@ def test_a_block_is_overridden_only_with_a_reason_and_the_password(console: Cons
 
 def test_an_approver_never_reviews_their_own_draft(console: Console) -> None:
     world = console.world
-    own = world.draft("approver", f"{RISKY} ({uuid.uuid4().hex[:6]} own)")
+    own = world.draft("approver", f"{RISKY} ({unique_tag()} own)")
     page = console.signed_in("approver")
     page.goto("/approvals")
     row = page.locator("tbody tr", has_text="own)")

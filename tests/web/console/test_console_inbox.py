@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from console_browser import Console
+from console_browser import tag as unique_tag
 
 pytestmark = pytest.mark.browser
 THREAT = "I know where you live and I will kill you"
@@ -18,7 +19,7 @@ REPORT = "My car was stolen last night, how do I report it?"
 
 def test_inbox_filters_and_orders_by_urgency(console: Console) -> None:
     world = console.world
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag()
     world.inbound(REPORT, author=f"@calm_{tag}", name=f"Calm {tag}")
     world.inbound(THREAT, author=f"@threat_{tag}", name=f"Threat {tag}")
     page = console.signed_in("moderator")

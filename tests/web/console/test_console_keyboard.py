@@ -4,11 +4,11 @@ text shown as text on every page that displays it (no script runs, the CSP stays
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 import pytest
 from console_browser import Console
+from console_browser import tag as unique_tag
 from web_org import PASSWORD, RISKY
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def keyboard_sign_in(page: Any, console: Console, role: str) -> None:
 
 
 def test_compose_submit_and_approve_from_the_keyboard(console: Console) -> None:
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag()
     page = console.page()
     keyboard_sign_in(page, console, "contributor")
     tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Compose"))
@@ -88,7 +88,7 @@ def test_a_hidden_message_is_revealed_from_the_keyboard(console: Console) -> Non
 
 def test_hostile_text_stays_text(console: Console) -> None:
     world = console.world
-    tag = uuid.uuid4().hex[:6]
+    tag = unique_tag()
     payload = f'<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> {tag}'
     name = '"><svg onload="window.__pwned=3">'
     _, case_id = world.inbound(payload, author='"><script>window.__pwned=4</script>', name=name)
