@@ -61,7 +61,7 @@ def _serve_demo(host: str, port: int, directory: Path) -> None:
     app = create_app(settings, engine)
     state = app.state.warden
     stop = threading.Event()
-    pipeline = Pipeline(state.sessions, Connectors(state.cipher))
+    pipeline = Pipeline(state.sessions, Connectors(state.cipher, sessions=state.sessions))
     threading.Thread(target=pipeline.run, args=(stop, 0.5), name="warden-pipeline", daemon=True).start()
     click.echo(f"\nWarden demo: {demo.slug!r} (an invented force), messages arriving on two replay accounts")
     click.echo(f"  open   http://{host}:{port}/   (API: http://{host}:{port}/api/v1/openapi.json)")

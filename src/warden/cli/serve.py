@@ -42,7 +42,7 @@ def serve_command(database_url: str, host: str, port: int, forwarded_allow_ips: 
     stop = threading.Event()
     if workers:
         state = app.state.warden
-        pipeline = Pipeline(state.sessions, Connectors(state.cipher))
+        pipeline = Pipeline(state.sessions, Connectors(state.cipher, sessions=state.sessions))
         threading.Thread(target=pipeline.run, args=(stop,), name="warden-pipeline", daemon=True).start()
         click.echo("pipeline: fetching, filing, publishing and reconciling in this process")
     try:

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 from warden.domain.errors import InvalidInput
 
-URL, TEXT, NUMBER, FILE = "url", "text", "number", "file"
+URL, TEXT, NUMBER, FILE, FLAG = "url", "text", "number", "file", "flag"
 
 SETTINGS: dict[str, dict[str, str]] = {
-    "x": {"user_id": TEXT, "api_url": URL},
+    "x": {"user_id": TEXT, "api_url": URL, "direct_messages": FLAG, "search_replies": FLAG},
     "facebook": {"page_id": TEXT, "graph_url": URL},
     "instagram": {"ig_user_id": TEXT, "graph_url": URL},
     "mastodon": {"base_url": URL},
@@ -41,6 +41,11 @@ def validate(network: str, settings: Mapping[str, Any], *, files_under: Path | N
     clean: dict[str, Any] = {}
     for key, value in settings.items():
         kind = known[key]
+        if kind == FLAG:
+            if value not in (True, False, "true", "false"):
+                raise InvalidInput(f"{key} must be true or false")
+            clean[key] = value in (True, "true")
+            continue
         if kind == NUMBER:
             if isinstance(value, bool) or not isinstance(value, int | float | str):
                 raise InvalidInput(f"{key} must be a number")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from warden.workflow.errors import InvalidState
 from warden.workflow.loading import get_owned
 from warden.workflow.organisations import sso_secret_owner
 from warden.workflow.permissions import Permission, authorize
-from warden.workflow.principal import Principal
+from warden.workflow.principal import Principal, system
 from warden.workflow.unit import Clock, Unit, utcnow
 
 NETWORKS = ("x", "facebook", "instagram", "mastodon", "bluesky", "replay")
@@ -151,3 +152,60 @@ def rotate_credentials(sessions: sessionmaker[Session], principal: Principal, ci
                         details={"key_id": cipher.key_id_of(provider.client_secret)})
             rotated += 1
         return rotated
+
+
+# ------------------------------------------------------------------ expiring access tokens
+
+#: Refresh this long before the network says the access token expires.
+REFRESH_MARGIN = timedelta(minutes=5)
+
+Refresher = Callable[[Mapping[str, str]], dict[str, str]]
+
+
+def with_expiry(credentials: Mapping[str, str], now: datetime) -> dict[str, str]:
+    """Credentials with the network's relative ``expires_in`` made an absolute ``expires_at``
+    (a relative lifetime means nothing once stored)."""
+    stored = {k: v for k, v in credentials.items() if k != "expires_in"}
+    seconds = credentials.get("expires_in", "")
+    if seconds.isdigit():
+        stored["expires_at"] = (now + timedelta(seconds=int(seconds))).isoformat()
+    return stored
+
+
+def needs_refresh(credentials: Mapping[str, str], now: datetime) -> bool:
+    """An access token that expires within the margin and can be refreshed."""
+    if "refresh_token" not in credentials or "expires_at" not in credentials:
+        return False
+    try:
+        expires_at = datetime.fromisoformat(credentials["expires_at"])
+    except ValueError:
+        return True  # an unreadable expiry: refreshing is the safe side
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    return expires_at - now <= REFRESH_MARGIN
+
+
+def refresh_credentials(sessions: sessionmaker[Session], account_id: uuid.UUID, cipher: CredentialCipher,
+                        refresher: Refresher, clock: Clock = utcnow) -> dict[str, str]:
+    """The account's credentials, refreshed first when the access token is about to expire.
+
+    The account row stays locked across the refresh: X refresh tokens are single use, so two
+    workers refreshing at once would leave one holding a dead token. The second waits, then
+    finds fresh credentials and does not refresh. A refusal (``ConnectFailed``) propagates
+    and the caller treats the account as needing reconnection."""
+    with sessions() as session:
+        organisation_id = session.execute(select(SocialAccount.organisation_id)
+                                          .where(SocialAccount.id == account_id)).scalar_one()
+    with Unit(sessions, system(organisation_id, "Warden credentials"), clock) as unit:
+        account = unit.session.execute(select(SocialAccount).where(SocialAccount.id == account_id)
+                                       .with_for_update()).scalar_one()
+        credentials = stored_credentials(account, cipher)
+        now = clock()
+        if not needs_refresh(credentials, now):
+            return credentials
+        fresh = with_expiry(refresher(credentials), now)
+        account.credentials = cipher.encrypt(Secret(json.dumps(fresh).encode("utf-8")), credentials_owner(account.id))
+        unit.record("account.credentials_refreshed", _object(account),
+                    details={"network": account.network, "expires_at": fresh.get("expires_at", ""),
+                             "key_id": cipher.key_id_of(account.credentials)})
+        return fresh

@@ -35,7 +35,7 @@ from warden.connectors.oauth import ConnectFailed, Flow
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import SocialAccount
 from warden.storage.work_tables import AccountOAuthState
-from warden.workflow.accounts import credentials_owner, set_credentials
+from warden.workflow.accounts import credentials_owner, set_credentials, with_expiry
 from warden.workflow.errors import Forbidden
 from warden.workflow.loading import get_owned, member_principal
 from warden.workflow.permissions import Permission, authorize
@@ -218,6 +218,7 @@ def complete_connect(sessions: sessionmaker[Session], cipher: CredentialCipher, 
     except ConnectFailed as failure:
         _refused(sessions, principal, pending.account_id, failure.code, clock)
         raise
+    credentials = with_expiry(credentials, clock())
     set_credentials(sessions, principal, pending.account_id, Secret(json.dumps(credentials).encode("utf-8")),
                     cipher, clock=clock)
     with Unit(sessions, principal, clock) as unit:

@@ -159,8 +159,8 @@ def test_connect_through_the_registry(x_api: XMock) -> None:
     ({"user_id": ME}, {"access_token": "  "}, "no access token"),
     ({}, {"access_token": TOKEN}, "user_id"),
     ({"user_id": "@ExamplePolice"}, {"access_token": TOKEN}, "user_id"),
-    ({"user_id": ME, "base_url": "http://api.x.com"}, {"access_token": TOKEN}, "https"),
-    ({"user_id": ME, "base_url": "https:///no-host"}, {"access_token": TOKEN}, "https"),
+    ({"user_id": ME, "api_url": "http://api.x.com"}, {"access_token": TOKEN}, "https"),
+    ({"user_id": ME, "api_url": "https:///no-host"}, {"access_token": TOKEN}, "https"),
 ])
 def test_connect_refuses_an_incomplete_account(settings: dict[str, str], credentials: dict[str, str],
                                                message: str) -> None:
@@ -169,9 +169,9 @@ def test_connect_refuses_an_incomplete_account(settings: dict[str, str], credent
     assert TOKEN not in str(caught.value)
 
 
-def test_base_url_setting_is_used(x_api: XMock) -> None:
+def test_api_url_setting_is_used(x_api: XMock) -> None:
     route = x_api.on("GET", "/2/users/me", Reply(200, "users_me.json"))
-    account = AccountRef("acct-9", "x", "ExamplePolice", {"user_id": ME, "base_url": BASE + "/"})
+    account = AccountRef("acct-9", "x", "ExamplePolice", {"user_id": ME, "api_url": BASE + "/"})
     with httpx.Client() as client:
         assert connect(account, {"access_token": TOKEN}, client).health().ok
     assert route.calls[0].request.url == httpx.URL(f"{BASE}/2/users/me?user.fields=id%2Cname%2Cusername")

@@ -1,7 +1,7 @@
 """X (Twitter API v2): polling connector and Account Activity webhooks.
 
-Account settings: ``user_id`` (the numeric X id, required), ``base_url``
-(default ``https://api.x.com``), ``direct_messages`` (default true: needs the
+Account settings: ``user_id`` (the numeric X id, required), ``api_url``
+(default ``https://api.x.com``; also where tokens are refreshed), ``direct_messages`` (default true: needs the
 ``dm.read`` scope and an access level with DM reads) and ``search_replies``
 (default true: needs recent search; without it only replies that @mention the
 account are seen). Credentials: ``access_token`` (an OAuth 2.0 user access
@@ -33,9 +33,10 @@ def connect(account: AccountRef, credentials: Mapping[str, str], http: httpx.Cli
     user_id = account.settings.get("user_id")
     if not is_id(user_id):
         raise AuthFailed(f"X account {account.id} has no numeric user_id setting; reconnect it")
-    base_url = account.settings.get("base_url") or X_API
+    # ``api_url`` (the validated setting) also locates the token endpoint (``oauth.x_token_url``).
+    base_url = account.settings.get("api_url") or X_API
     if not _https(base_url):
-        raise AuthFailed(f"X account {account.id}: base_url must be an https URL (the token travels with it)")
+        raise AuthFailed(f"X account {account.id}: api_url must be an https URL (the token travels with it)")
     scope = credentials.get("scope", "")
     api = XApi(http, token.strip(), base_url=base_url)
     return XConnector(account, api, user_id, direct_messages=_flag(account, "direct_messages"),
