@@ -301,6 +301,8 @@ OPS: dict[tuple[str, str], Op] = {
     ("GET", "/tokens"): Op(EVERYONE, fixed(f"{API}/tokens")),
     ("DELETE", "/tokens/{token_id}"): Op(EVERYONE, _own_token),
     ("GET", "/organisations/me"): Op(EVERYONE, fixed(f"{API}/organisations/me")),
+    ("PUT", "/organisations/me/mfa"): Op(ADMIN, fixed(f"{API}/organisations/me/mfa",
+                                                     {"required": False, "reason": "Matrix test"})),
     ("GET", "/teams"): Op(EVERYONE, fixed(f"{API}/teams")),
     ("POST", "/teams"): Op(ADMIN, lambda m, r, a: Call(f"{API}/teams", {"name": f"Team {uuid.uuid4().hex[:8]}"})),
     ("GET", "/members"): Op(ADMIN, fixed(f"{API}/members")),

@@ -1,8 +1,9 @@
-"""Organisations, teams, members and roles, lockdown.
+"""Organisations, teams, members and roles, lockdown, the second-factor requirement.
 
-Changing roles, removing a member and lockdown (on or off) are sensitive: after the permission
-check they need a sign-in or step-up within ``STEP_UP_AGE`` (``require_step_up``; the web layer
-answers 401 ``step_up_required`` and the console calls ``POST /auth/reauth``, then retries).
+Changing roles, removing a member, lockdown (on or off) and requiring a second factor (or no longer)
+are sensitive: after the permission check they need a sign-in or step-up within ``STEP_UP_AGE``
+(``require_step_up``; the web layer answers 401 ``step_up_required`` and the console calls
+``POST /auth/reauth``, then retries).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import Update, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,7 +36,7 @@ from warden.storage.tables import (
     Team,
 )
 from warden.storage.tables import Session as SessionRow
-from warden.workflow.errors import InvalidState, ReasonRequired
+from warden.workflow.errors import InvalidState, NotFound, ReasonRequired
 from warden.workflow.loading import get_owned, organisation
 from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import Principal, Role, system
@@ -199,6 +200,38 @@ def set_lockdown(sessions: sessionmaker[Session], principal: Principal, *, locke
         org.locked_down, org.lockdown_reason = locked, reason if locked else None
         unit.record("organisation.lockdown" if locked else "organisation.lockdown_lifted", _org_object(org),
                     justification=reason, before=before, after={"locked_down": locked})
+
+
+def set_mfa_required(sessions: sessionmaker[Session], principal: Principal, *, required: bool, reason: str = "",
+                     clock: Clock = utcnow) -> bool:
+    """Require a second factor of every member, or stop requiring one; False when it was so already
+    (nothing changes, nothing is recorded).
+
+    Once required, a member without one is sent to enrol an authenticator app before anything else
+    (``web.identity``: ``mfa_enrolment_required``; a single sign-on counts when the identity provider
+    used a second factor) and their API tokens stop working until they have. The admin who switches
+    it on must have signed in with a second factor themselves, or they would be the first one shut
+    out. Switching it off weakens every sign-in, so it needs a reason."""
+    authorize(principal, Permission.ORG_ADMIN)
+    if not required and not reason.strip():
+        raise ReasonRequired("say why a second factor is no longer required")
+    require_step_up(principal, clock)
+    with Unit(sessions, principal, clock) as unit:
+        org = unit.session.get(Organisation, principal.organisation_id, with_for_update=True)
+        if org is None:
+            raise NotFound("no such organisation")
+        if org.mfa_required == required:
+            return False
+        if required and principal.mfa_at is None:
+            raise InvalidState("set up your own authenticator app and sign in with it (or with single sign-on "
+                               "using the identity provider's second factor) before requiring one of everyone")
+        without = int(unit.session.execute(select(func.count()).select_from(Member).where(
+            Member.organisation_id == org.id, Member.status == "active", Member.totp_secret.is_(None))).scalar_one())
+        org.mfa_required = required
+        unit.record("organisation.mfa_required" if required else "organisation.mfa_no_longer_required",
+                    _org_object(org), justification=reason.strip() or None, before={"mfa_required": not required},
+                    after={"mfa_required": required}, details={"members_without_authenticator_app": without})
+        return True
 
 
 # ---------------------------------------------------------------------------- single sign-on

@@ -1,4 +1,4 @@
-"""The caller's organisation, its teams and members, lockdown."""
+"""The caller's organisation, its teams and members, lockdown, whether a second factor is required."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class MfaRequirementIn(BaseModel):
+    required: bool = Field(description="true: every member needs a second factor; false: members may choose.")
+    reason: str = Field(default="", max_length=2000, description="Why; required when switching it off.")
+
+
 def _roles(roles: list[RoleIn]) -> dict[uuid.UUID, list[str]]:
     by_team: dict[uuid.UUID, list[str]] = defaultdict(list)
     for item in roles:
@@ -54,6 +59,16 @@ def _roles(roles: list[RoleIn]) -> dict[uuid.UUID, list[str]]:
 
 @router.get("/organisations/me", response_model=OrganisationOut)
 def my_organisation(principal: Caller, state: State) -> OrganisationOut:
+    return queries.organisation_view(state.sessions, principal)
+
+
+@router.put("/organisations/me/mfa", response_model=OrganisationOut)
+def set_mfa_requirement(body: MfaRequirementIn, principal: Caller, state: State) -> OrganisationOut:
+    """Require a second factor of every member, or stop requiring one (admins, with a recent sign-in; to switch
+    it on, signed in with a second factor yourself). Members without one are sent to enrol at their next
+    request, and their API tokens stop working until they have. Setting what is already set changes nothing."""
+    organisations.set_mfa_required(state.sessions, principal, required=body.required, reason=body.reason,
+                                   clock=state.clock)
     return queries.organisation_view(state.sessions, principal)
 
 
