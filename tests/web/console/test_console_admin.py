@@ -1,13 +1,22 @@
 """Admin in a real browser: organisation settings shown; members added, their roles per team changed and
 removed (the last two with the password again: step-up); API tokens created with scopes (the secret
-shown once), listed and revoked; non-administrators are not offered the page."""
+shown once), listed and revoked; a second factor required of everyone (after a confirmation, with the
+password and code again), after which a member without one is sent to set it up; non-administrators are
+not offered the page."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+import pyotp
 import pytest
 from console_browser import Console
 from console_browser import tag as unique_tag
-from web_org import PASSWORD
+from sqlalchemy import select
+from web_org import PASSWORD, Tenant, build_tenant
+
+from warden.storage.tables import AuditEntryRow
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +104,79 @@ def test_only_administrators_are_offered_admin(console: Console) -> None:
     assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").count() == 0
     response = page.goto("/admin")
     assert response is not None and response.status == 403
+
+
+def _sign_in_to(page: Any, tenant: Tenant, role: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Organisation").fill(tenant.slug)
+    page.get_by_label("Email address").fill(tenant.email(role))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+def _enrol(page: Any, *, previous_step: bool = False) -> str:
+    """Set up an authenticator app from the page; the code typed is the previous step's when asked (still
+    accepted), so that the current one is left for a step-up straight after."""
+    page.goto("/account/second-factor")
+    page.get_by_role("button", name="Set up an authenticator app").click()
+    secret = page.locator("code.secret").inner_text().strip()
+    totp = pyotp.TOTP(secret)
+    page.get_by_label("Code from the app").fill(totp.at(time.time() - 30) if previous_step else totp.now())
+    page.get_by_role("button", name="Turn on the authenticator app").click()
+    assert "Your authenticator app is set up" in page.locator(".notice").inner_text()
+    return secret
+
+
+def test_requiring_a_second_factor_sends_members_without_one_to_enrol(console: Console) -> None:
+    """In an organisation of its own (the shared one must stay as it is for the other tests)."""
+    world = console.world
+    tenant = build_tenant(world.tenant.sessions.kw["bind"], f"mfa-{unique_tag()}")
+    admin = console.page()
+    _sign_in_to(admin, tenant, "admin")
+    admin.goto("/admin#mfa")
+    panel = admin.locator("#form-mfa")
+    assert "set up your own authenticator app" in panel.inner_text()
+    assert "Moderator" in admin.locator("#mfa-without").inner_text()
+    panel.get_by_label("Your password, to confirm it is you").fill(PASSWORD)
+    panel.get_by_role("button", name="Require a second factor").click()
+    assert "Confirm that members without a second factor" in admin.locator("[data-error-summary]").inner_text()
+    panel = admin.locator("#form-mfa")
+    panel.get_by_label("I understand").check()
+    panel.get_by_label("Your password, to confirm it is you").fill(PASSWORD)
+    panel.get_by_role("button", name="Require a second factor").click()
+    assert "your own authenticator app" in admin.locator("[data-error-summary]").inner_text()
+
+    secret = _enrol(admin, previous_step=True)
+    admin.goto("/admin#mfa")
+    console.audit(admin, "admin-mfa")
+    panel = admin.locator("#form-mfa")
+    panel.get_by_label("I understand").check()
+    panel.get_by_label("Reason (optional)").fill("Force policy from today")
+    panel.get_by_label("Your password, to confirm it is you").fill(PASSWORD)
+    panel.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    panel.get_by_role("button", name="Require a second factor").click()
+    assert "A second factor is now required" in admin.locator(".notice").inner_text()
+    assert "Required for every member" in admin.locator(".summary").inner_text()
+    console.audit(admin, "admin-mfa-required")
+
+    moderator = console.page()
+    _sign_in_to(moderator, tenant, "moderator")
+    assert moderator.url.endswith("/account/second-factor")
+    assert "Your organisation requires a second factor" in moderator.locator("main").inner_text()
+    console.audit(moderator, "second-factor-required")
+    moderator.goto("/inbox")
+    assert moderator.url.endswith("/account/second-factor")  # nothing else until enrolled
+    _enrol(moderator)
+    moderator.goto("/inbox")
+    assert moderator.url.endswith("/inbox")
+    assert moderator.get_by_role("heading", level=1).inner_text() == "Inbox"
+
+    panel = admin.locator("#form-mfa")  # switching it off again needs a reason
+    panel.get_by_label("Your password, to confirm it is you").fill(PASSWORD)
+    panel.get_by_role("button", name="Stop requiring a second factor").click()
+    assert "Say why" in admin.locator("[data-error-summary]").inner_text()
+    with tenant.sessions() as session:
+        actions = list(session.execute(select(AuditEntryRow.action).where(
+            AuditEntryRow.organisation_id == tenant.id)).scalars())
+    assert actions.count("organisation.mfa_required") == 1 and actions.count("member.mfa_enrolled") == 2

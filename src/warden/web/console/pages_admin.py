@@ -5,8 +5,9 @@ Every change goes through the same functions as the API: ``workflow.organisation
 (role changes and removal need step-up there, so those forms ask for the password again and
 re-authenticate through ``pages_approvals.step_up``, the console's one re-authentication flow) and
 ``web.tokens`` for tokens (creating one is sensitive too; the secret is shown once, on the answer to
-the form, and never again). Whether the organisation enforces MFA is shown; no workflow function
-changes it yet, so it is not offered as a switch.
+the form, and never again). Requiring a second factor of every member is a switch with a
+confirmation, the password again and, to switch it off, a reason (``organisations.set_mfa_required``);
+members without one are then sent to enrol at their next page (``guard.page_caller``).
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def admin_page(request: Request, caller: Caller, *, status: int = 200, errors: M
     return render(request, "admin.html", status=status, organisation=organisation, members=members,
                   teams=reads.team_names(state.sessions, principal), roles=ROLES,
                   role_titles=ROLE_TITLES, tokens=tokens.list_tokens(caller, state), scopes=SCOPES,
-                  max_days=MAX_API_TOKEN_LIFETIME.days, mfa_enabled=caller.mfa_enabled, errors=errors or {},
+                  max_days=MAX_API_TOKEN_LIFETIME.days, mfa_enabled=caller.mfa_enabled,
+                  without_second_factor=[m for m in members if not m.mfa_enabled and not m.single_sign_on_only],
+                  signed_in_with_second_factor=caller.principal.mfa_at is not None, errors=errors or {},
                   values=values or {}, new_token=new_token, current="admin")
 
 
@@ -143,6 +146,33 @@ def remove_member(request: Request, member_id: uuid.UUID, caller: FormCaller, re
         return admin_page(request, caller, status=status_for(error), errors={key: error.message},
                           values={key: reason})
     return see_other("/admin?done=member_removed")
+
+
+@router.post("/admin/mfa")
+def set_mfa_requirement(request: Request, caller: FormCaller, require: Short = "", confirm: Short = "",
+                        reason: Short = "", password: Secret = "", code: Short = "") -> Response:
+    """Require a second factor of every member (after a confirmation), or stop requiring one (with a reason)."""
+    state = get_state(request)
+    requiring = require == "on"
+    values = {"mfa": reason}
+    if requiring and confirm != "yes":
+        return admin_page(request, caller, status=422, values=values, errors={
+            "mfa": "Confirm that members without a second factor must set one up before they can continue."})
+    try:
+        forms.text(reason, "reason")
+        if not requiring and not reason.strip():
+            raise ReasonRequired("say why a second factor is no longer required")
+        fresh = step_up(request, caller, password, code)
+        organisations.set_mfa_required(state.sessions, fresh.principal, required=requiring, reason=reason,
+                                       clock=state.clock)
+    except (*REFUSED, TooManyAttempts, StepUpRequired) as error:
+        status, message = _refusal(error)
+        return admin_page(request, caller, status=status, errors={"mfa": message}, values=values)
+    except WardenError as error:
+        if error.code not in ("reason_required", "invalid_input", "invalid_state"):
+            raise
+        return admin_page(request, caller, status=status_for(error), errors={"mfa": error.message}, values=values)
+    return see_other("/admin?done=" + ("mfa_required" if requiring else "mfa_not_required"))
 
 
 @router.post("/admin/tokens")
