@@ -303,6 +303,27 @@ class Approval(Base):
     created_at: Mapped[datetime] = _created()
 
 
+class DraftMedia(Base):
+    """An image attached to a draft, as stored after cleaning (``workflow.media``): decoded and
+    re-encoded without its metadata, its type known from its content. ``data`` is loaded only when asked."""
+
+    __tablename__ = "draft_media"
+    id: Mapped[uuid.UUID] = _id()
+    organisation_id: Mapped[uuid.UUID] = _org()
+    draft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drafts.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1.. in the order the network shows them
+    filename: Mapped[str] = mapped_column(String(200))  # as sent, cleaned and bounded: hostile text
+    content_type: Mapped[str] = mapped_column(String(32))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    alt_text: Mapped[str] = mapped_column(Text)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    added_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = _created()
+
+
 class Message(Base):
     """An inbound item from a network, one normalised shape for every network."""
 

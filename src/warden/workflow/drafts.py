@@ -3,8 +3,11 @@
 changes the draft and writes its audit entry together.
 
 An author never approves their own draft; a block is overridden only by an
-approver with a written reason and fresh re-authentication; an edit sends
-the draft back through the check; a stale version is refused.
+approver with a written reason and fresh re-authentication; an edit (of the
+text or of the images) sends the draft back through the check; a stale
+version is refused. The risk check reads the post with what its images say
+(alt text, file name). ``available_actions`` says what a viewer is offered
+on a draft now, for the API and the console alike.
 """
 
 from __future__ import annotations
@@ -12,22 +15,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 
-from warden.audit import AuditObject
+from warden.audit import AuditObject, JsonValue
 from warden.auth.errors import StepUpRequired
 from warden.auth.stepup import AuthTimes, require_recent_auth
 from warden.domain.decision import Decision
 from warden.domain.enums import AccountType, Direction, OutboundAction, action_rank
 from warden.domain.errors import InvalidInput
 from warden.engine import MAX_TEXT_CHARS, validate_text
-from warden.storage.tables import Approval, Draft, Organisation, SocialAccount
-from warden.workflow import checking, outbox
-from warden.workflow.errors import Forbidden, InvalidState, LockedDown, ReasonRequired
+from warden.storage.tables import Approval, Draft, DraftMedia, Organisation, SocialAccount
+from warden.workflow import checking, media, outbox
+from warden.workflow.errors import Forbidden, InvalidState, LockedDown, NotFound, ReasonRequired
 from warden.workflow.loading import get_owned, organisation, require_version
-from warden.workflow.permissions import Permission, authorize
+from warden.workflow.permissions import Permission, allowed, authorize
 from warden.workflow.principal import Principal, Role
 from warden.workflow.unit import Clock, Unit, utcnow
 
@@ -86,9 +91,10 @@ def _check(unit: Unit, org: Organisation, draft: Draft) -> tuple[Decision, Accou
     accounts = unit.session.execute(
         select(SocialAccount.account_type).where(SocialAccount.id.in_([uuid.UUID(a) for a in draft.account_ids]))
     ).scalars().all()
+    text, _ = media.check_text(draft.text, media.rows(unit.session, draft.organisation_id, draft.id))
     worst: tuple[Decision, AccountType] | None = None
     for account_type in sorted({AccountType(a) for a in accounts}):
-        decision = checking.check(unit.session, org, draft.text, Direction.OUTBOUND, account_type)
+        decision = checking.check(unit.session, org, text, Direction.OUTBOUND, account_type)
         if worst is None or action_rank(decision.action) > action_rank(worst[0].action):
             worst = (decision, account_type)
     assert worst is not None
@@ -116,10 +122,15 @@ def _after_check(unit: Unit, org: Organisation, draft: Draft, action_name: str) 
 
 
 def create_draft(sessions: sessionmaker[Session], principal: Principal, *, team_id: uuid.UUID,
-                 account_ids: Sequence[uuid.UUID], text: str, clock: Clock = utcnow) -> uuid.UUID:
+                 account_ids: Sequence[uuid.UUID], text: str, images: Sequence[media.Upload] = (),
+                 clock: Clock = utcnow) -> uuid.UUID:
+    """A new draft, not yet checked (``submit_draft`` does that), with its images if it has any."""
     authorize(principal, Permission.DRAFT_WRITE, team_id)
     validate_text(text, MAX_TEXT_CHARS)
     assert principal.member_id is not None
+    if len(images) > media.MAX_PER_DRAFT:
+        raise InvalidInput(f"a draft takes at most {media.MAX_PER_DRAFT} images")
+    cleaned = [media.clean(image) for image in images]  # before the transaction: decoding takes time
     with Unit(sessions, principal, clock) as unit:
         accounts = _accounts(unit.session, principal.organisation_id, team_id, account_ids)
         draft = Draft(organisation_id=principal.organisation_id, team_id=team_id, author_id=principal.member_id,
@@ -128,6 +139,10 @@ def create_draft(sessions: sessionmaker[Session], principal: Principal, *, team_
         unit.session.add(draft)
         unit.session.flush()
         unit.record("draft.created", _object(draft), after=_state(draft))
+        for position, image in enumerate(cleaned, start=1):
+            row = _add_image(unit, draft, image, position)
+            unit.record("draft.media_attached", _object(draft), after={**_state(draft), "media": _hashes(
+                unit.session, draft)}, details={"image": _image_details(row)})
         return draft.id
 
 
@@ -143,20 +158,93 @@ def submit_draft(sessions: sessionmaker[Session], principal: Principal, draft_id
         return _after_check(unit, organisation(unit.session, principal.organisation_id), draft, "draft.submitted")
 
 
+def _authored(unit: Unit, draft_id: uuid.UUID, expected_version: int) -> Draft:
+    """The draft, for a change of its content by its author."""
+    draft = _load(unit, draft_id, expected_version)
+    authorize(unit.principal, Permission.DRAFT_WRITE, draft.team_id)
+    if draft.author_id != unit.principal.member_id:
+        raise Forbidden("only the author edits a draft")
+    _require_state(draft, *sorted(EDITABLE))
+    return draft
+
+
 def edit_draft(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, text: str,
                expected_version: int, clock: Clock = utcnow) -> Decision:
     """New text goes back through the check, even after approval."""
     validate_text(text, MAX_TEXT_CHARS)
     with Unit(sessions, principal, clock) as unit:
-        draft = _load(unit, draft_id, expected_version)
-        authorize(principal, Permission.DRAFT_WRITE, draft.team_id)
-        if draft.author_id != principal.member_id:
-            raise Forbidden("only the author edits a draft")
-        _require_state(draft, *sorted(EDITABLE))
+        draft = _authored(unit, draft_id, expected_version)
         unit.record("draft.edited", _object(draft), before=_state(draft),
                     after={**_state(draft), "text": text})
         draft.text = text
         return _after_check(unit, organisation(unit.session, principal.organisation_id), draft, "draft.rechecked")
+
+
+# ----------------------------------------------------------------------------- images
+
+def _hashes(session: Session, draft: Draft) -> list[str]:
+    return [row.sha256 for row in media.rows(session, draft.organisation_id, draft.id)]
+
+
+def _image_details(row: DraftMedia) -> dict[str, JsonValue]:
+    return {"id": str(row.id), "position": row.position, "filename": row.filename,
+            "content_type": row.content_type, "byte_size": row.byte_size, "width": row.width,
+            "height": row.height, "sha256": row.sha256, "alt_text": row.alt_text}
+
+
+def _add_image(unit: Unit, draft: Draft, image: media.Cleaned, position: int) -> DraftMedia:
+    assert unit.principal.member_id is not None
+    row = DraftMedia(organisation_id=draft.organisation_id, draft_id=draft.id, position=position,
+                     filename=image.filename, content_type=image.content_type, byte_size=len(image.data),
+                     width=image.width, height=image.height, sha256=image.sha256, alt_text=image.alt_text,
+                     data=image.data, added_by=unit.principal.member_id, created_at=unit.clock())
+    unit.session.add(row)
+    unit.session.flush()
+    return row
+
+
+def _images_changed(unit: Unit, draft: Draft, action: str, row: DraftMedia, before: dict[str, object]) -> None:
+    """Audit the change, then send the draft back through the check as a text edit does (approvals start
+    again). A draft not yet submitted is checked when it is; its version moves on all the same."""
+    unit.record(action, _object(draft), before=before,
+                after={**_state(draft), "media": _hashes(unit.session, draft)}, details={"image": _image_details(row)})
+    if draft.state == "draft":
+        draft.updated_at = unit.clock()
+        flag_modified(draft, "updated_at")
+        unit.session.flush()
+        return
+    _after_check(unit, organisation(unit.session, unit.principal.organisation_id), draft, "draft.rechecked")
+
+
+def attach_media(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, image: media.Upload,
+                 expected_version: int, clock: Clock = utcnow) -> uuid.UUID:
+    """Add a cleaned image (see ``workflow.media``) to the author's draft; returns the image's id."""
+    cleaned = media.clean(image)  # before the transaction: decoding takes time
+    with Unit(sessions, principal, clock) as unit:
+        draft = _authored(unit, draft_id, expected_version)
+        present = media.rows(unit.session, draft.organisation_id, draft.id)
+        if len(present) >= media.MAX_PER_DRAFT:
+            raise InvalidInput(f"a draft takes at most {media.MAX_PER_DRAFT} images; remove one first")
+        before = {**_state(draft), "media": [r.sha256 for r in present]}
+        row = _add_image(unit, draft, cleaned, len(present) + 1)
+        _images_changed(unit, draft, "draft.media_attached", row, before)
+        return row.id
+
+
+def remove_media(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, media_id: uuid.UUID,
+                 expected_version: int, clock: Clock = utcnow) -> None:
+    with Unit(sessions, principal, clock) as unit:
+        draft = _authored(unit, draft_id, expected_version)
+        present = media.rows(unit.session, draft.organisation_id, draft.id)
+        row = next((r for r in present if r.id == media_id), None)
+        if row is None:
+            raise NotFound("no such image on this draft")
+        before = {**_state(draft), "media": [r.sha256 for r in present]}
+        unit.session.delete(row)
+        for position, other in enumerate((r for r in present if r.id != media_id), start=1):
+            other.position = position
+        unit.session.flush()
+        _images_changed(unit, draft, "draft.media_removed", row, before)
 
 
 def acknowledge_warning(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
@@ -247,6 +335,10 @@ def schedule(sessions: sessionmaker[Session], principal: Principal, draft_id: uu
             raise Forbidden("an allowed draft is scheduled by its author or an approver")
         accounts = _accounts(unit.session, principal.organisation_id, draft.team_id,
                              [uuid.UUID(str(a)) for a in draft.account_ids])
+        with_media = bool(media.rows(unit.session, draft.organisation_id, draft.id))
+        problems = [p for a in accounts if (p := media.publishing_problem(a.network, a.handle, with_media))]
+        if problems:  # refused now, while the author can still change it, not when it is due
+            raise InvalidState("; ".join(problems))
         settings = checking.engine_for(unit.session, principal.organisation_id).policy.pack.settings
         outbox.enqueue_draft(unit, draft, accounts, when, timedelta(minutes=settings.late_publish_minutes))
         _move(unit, draft, "scheduled", "draft.scheduled", scheduled_for=when)
@@ -261,3 +353,49 @@ def withdraw(sessions: sessionmaker[Session], principal: Principal, draft_id: uu
         if draft.state == "scheduled":
             outbox.cancel_for_draft(unit, draft)
         _move(unit, draft, "withdrawn", "draft.withdrawn")
+
+
+# ------------------------------------------------------------------------ what is offered
+
+class DraftLike(Protocol):
+    @property
+    def author_id(self) -> uuid.UUID: ...
+    @property
+    def team_id(self) -> uuid.UUID: ...
+    @property
+    def state(self) -> str: ...
+
+
+def available_actions(principal: Principal, draft: DraftLike, locked_down: bool = False) -> list[str]:
+    """What ``principal`` may do to the draft now, in the order a page offers it (a review queue's
+    per-item actions): the role part is asked of ``workflow.permissions.allowed``, the state part is what
+    each function above requires. Every action still checks it all again when it is taken. ``edit``
+    covers the text and the images."""
+    if draft.state in TERMINAL:
+        return []
+    offered: list[str] = []
+    mine = draft.author_id == principal.member_id
+    team = draft.team_id
+    if mine and allowed(principal, Permission.DRAFT_WRITE, team):
+        if draft.state in ("draft", "changes_requested"):
+            offered.append("submit")
+        if draft.state in EDITABLE:
+            offered.append("edit")
+    if mine and draft.state == "warned":
+        offered.append("acknowledge")
+    if not mine and allowed(principal, Permission.DRAFT_APPROVE, team):
+        if draft.state == "held":
+            offered.append("approve")
+        if draft.state in ("held", "blocked"):
+            offered.append("request_changes")
+        if draft.state in ("held", "blocked", "warned", "allowed"):
+            offered.append("reject")
+    if not mine and draft.state == "blocked" and allowed(principal, Permission.DRAFT_OVERRIDE, team):
+        offered.append("override")
+    schedulable = not locked_down and draft.state in ("allowed", "approved")
+    if schedulable and allowed(principal, Permission.DRAFT_SCHEDULE, team) and (
+            draft.state == "approved" or mine or principal.has_role(Role.APPROVER, team)):
+        offered.append("schedule")
+    if mine:
+        offered.append("withdraw")
+    return offered

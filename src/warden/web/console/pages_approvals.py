@@ -15,7 +15,6 @@ from warden.auth.errors import InvalidCredentials, InvalidMfaCode, MfaRequired, 
 from warden.domain.errors import WardenError
 from warden.web import authn
 from warden.web.console import forms, queues
-from warden.web.console.draft_actions import available_actions
 from warden.web.console.explain import ACTION_LABELS, ACTION_TONES
 from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller, see_other
 from warden.web.console.pages_compose import _refused, draft_page
@@ -23,6 +22,7 @@ from warden.web.console.templating import render
 from warden.web.identity import Caller, resolve_session
 from warden.web.state import get_state
 from warden.workflow import drafts
+from warden.workflow.drafts import available_actions
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Short = Annotated[str, Form(max_length=4000)]

@@ -15,7 +15,6 @@ from warden.domain.errors import InvalidInput, WardenError
 from warden.engine import MAX_TEXT_CHARS
 from warden.web import queries
 from warden.web.console import forms, reads
-from warden.web.console.draft_actions import available_actions
 from warden.web.console.explain import Explained, explain
 from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller, see_other
 from warden.web.console.templating import LOCAL, render
@@ -23,6 +22,7 @@ from warden.web.identity import Caller
 from warden.web.pagination import PageRequest
 from warden.web.state import WebState, get_state
 from warden.workflow import drafts
+from warden.workflow.drafts import available_actions
 from warden.workflow.principal import Principal, Role
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)

@@ -1,0 +1,376 @@
+"""Images attached to drafts: what is accepted, how it is cleaned, and the reads around it.
+
+An upload is hostile until it is cleaned:
+
+- Its type is what its first bytes say (PNG, JPEG, GIF or WebP), never its name, and the
+  decoder is then held to that type.
+- It is decoded, bounded in bytes, pixels and frames (a "decompression bomb" is refused
+  before it is expanded), and re-encoded from its pixels, so that nothing but the picture
+  survives: EXIF with the GPS position a phone writes (a police photo's place can endanger
+  people), XMP, IPTC, comments and text chunks. A camera's rotation is applied to the
+  pixels first, so the picture still stands the right way up. The colour profile is kept.
+- Its file name is text from a stranger: only its last path part, without control or
+  direction-changing characters, bounded, and escaped wherever it is shown.
+- Alt text is required (WCAG 2.2, 1.1.1) and bounded to what every network takes.
+
+The draft's state changes (attach, remove, re-check) are in ``workflow.drafts``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from PIL import Image, ImageSequence
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker, undefer
+
+from warden.connectors.base import Capability, Media
+from warden.domain.errors import InvalidInput
+from warden.storage.tables import Draft, DraftMedia
+from warden.storage.work_tables import OutboxPost
+from warden.workflow.errors import NotFound
+from warden.workflow.loading import get_owned
+from warden.workflow.permissions import Permission, authorize
+from warden.workflow.principal import Principal
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_PER_DRAFT = 4
+MAX_ALT_CHARS = 1000  # X's limit, the lowest of the networks
+MAX_NAME_CHARS = 120
+MAX_PIXELS = 40_000_000  # one frame
+MAX_FRAMES = 200
+MAX_ANIMATION_PIXELS = 30_000_000  # all frames together: bounds the memory decoding takes
+#: The largest request body that carries images: every image of a draft at once (compose), and the form.
+MAX_UPLOAD_BODY = MAX_PER_DRAFT * MAX_FILE_BYTES + 1024 * 1024
+#: Format -> (content type, file extension).
+TYPES: Mapping[str, tuple[str, str]] = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg"),
+                                        "GIF": ("image/gif", ".gif"), "WEBP": ("image/webp", ".webp")}
+CONTENT_TYPES = frozenset(content_type for content_type, _ in TYPES.values())
+#: What each network publishes, as its connector declares (``tests/workflow/test_media.py`` holds them equal).
+#: Known before any connector is built, so that scheduling can refuse what publishing could not do.
+PUBLISHES: Mapping[str, frozenset[Capability]] = {
+    "x": frozenset({Capability.PUBLISH}),
+    "facebook": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
+    "instagram": frozenset({Capability.PUBLISH_MEDIA}),
+    "mastodon": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
+    "bluesky": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
+    "replay": frozenset({Capability.PUBLISH}),
+}
+_GENERIC_ALT = frozenset({"image", "photo", "picture", "img", "pic", "graphic", "alt", "alt text", "screenshot"})
+#: EXIF orientation -> the transpose that stands the picture upright (as ``PIL.ImageOps.exif_transpose``).
+_UPRIGHT: Mapping[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+#: The decoder's facts that are part of the picture (kept when the rest of its metadata goes).
+_PICTURE_INFO = ("transparency", "background", "icc_profile")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An image as a person sent it: nothing here is trusted yet."""
+
+    filename: str
+    data: bytes
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    filename: str
+    content_type: str
+    data: bytes
+    width: int
+    height: int
+    alt_text: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """An attached image without its bytes."""
+
+    id: uuid.UUID
+    draft_id: uuid.UUID
+    position: int
+    filename: str
+    content_type: str
+    byte_size: int
+    width: int
+    height: int
+    alt_text: str
+    sha256: str
+
+
+class Described(Protocol):
+    @property
+    def filename(self) -> str: ...
+    @property
+    def alt_text(self) -> str: ...
+
+
+# ------------------------------------------------------------------------------ cleaning
+
+def sniff(data: bytes) -> str | None:
+    """The image format the content says it is (magic numbers), or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def safe_filename(name: str) -> str:
+    """The last path part, without control, format (bidirectional, zero-width) or private characters,
+    spaces collapsed, no leading dot, at most ``MAX_NAME_CHARS`` (keeping the extension)."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    kept = []
+    for char in name:
+        category = unicodedata.category(char)
+        if category.startswith("Z"):
+            kept.append(" ")
+        elif not category.startswith("C"):
+            kept.append(char)
+    name = " ".join("".join(kept).split()).strip(" .")
+    if len(name) > MAX_NAME_CHARS:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            name = stem[:MAX_NAME_CHARS - len(extension) - 2].rstrip() + "…." + extension
+        else:
+            name = name[:MAX_NAME_CHARS - 1].rstrip() + "…"
+    return name or "image"
+
+
+def alt_text(value: str, filename: str = "") -> str:
+    """Alt text as it will be published: required, meaningful, bounded, storable."""
+    text = unicodedata.normalize("NFC", value or "")
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" else c for c in text).strip()
+    what = f"the image {filename}" if filename else "the image"
+    if not text:
+        raise InvalidInput(f"describe {what} for people who cannot see it (alt text)")
+    if len(text) > MAX_ALT_CHARS:
+        raise InvalidInput(f"the description of {what} is {len(text)} characters; the limit is {MAX_ALT_CHARS}",
+                           code="text_too_long")
+    if text.casefold().strip(" .") in _GENERIC_ALT or (filename and text.casefold() == filename.casefold()):
+        raise InvalidInput(f"describe what {what} shows: a file name or a word like 'image' tells a screen "
+                           "reader user nothing")
+    return text
+
+
+def clean(upload: Upload) -> Cleaned:
+    """The upload decoded and re-encoded without metadata; ``InvalidInput`` (413, 415 or 422) says why not."""
+    name = safe_filename(upload.filename)
+    described = alt_text(upload.alt_text, name)
+    data = upload.data
+    if not data:
+        raise InvalidInput(f"{name} is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", code="payload_too_large")
+    kind = sniff(data)
+    if kind is None:
+        raise InvalidInput(f"{name} is not a PNG, JPEG, GIF or WebP image", code="unsupported_media_type")
+    try:
+        encoded, width, height = _reencode(data, kind, name)
+    except InvalidInput:
+        raise
+    except Exception:  # a hostile file can make any decoder fail in any way: it is refused, never a crash
+        raise InvalidInput(f"{name} could not be read as a {kind} image") from None
+    if len(encoded) > MAX_FILE_BYTES:
+        raise InvalidInput(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB once cleaned",
+                           code="payload_too_large")
+    content_type, _ = TYPES[kind]
+    return Cleaned(filename=name, content_type=content_type, data=encoded, width=width, height=height,
+                   alt_text=described)
+
+
+def _reencode(data: bytes, kind: str, name: str) -> tuple[bytes, int, int]:
+    with Image.open(io.BytesIO(data), formats=[kind]) as image:
+        width, height = image.size
+        if width < 1 or height < 1 or width * height > MAX_PIXELS:
+            raise InvalidInput(f"{name} is {width} x {height} pixels; the limit is {MAX_PIXELS:,} pixels")
+        frames = int(getattr(image, "n_frames", 1))
+        if frames > 1:
+            if frames > MAX_FRAMES or frames * width * height > MAX_ANIMATION_PIXELS:
+                raise InvalidInput(f"{name} is an animation too long or too large to take")
+            return _animation(image, kind), width, height
+        image.load()
+        upright = _upright(image)
+        out = io.BytesIO()
+        _save(upright, kind, out)
+        return out.getvalue(), upright.width, upright.height
+
+
+def _picture_only(image: Image.Image, source: Image.Image) -> Image.Image:
+    image.info = {k: source.info[k] for k in _PICTURE_INFO if k in source.info}
+    return image
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """A new image from the pixels (turned as the camera said), carrying none of the file's metadata."""
+    try:
+        orientation = image.getexif().get(0x0112)
+    except Exception:  # unreadable EXIF: the picture as it is
+        orientation = None
+    method = _UPRIGHT.get(orientation) if isinstance(orientation, int) else None
+    turned = image.transpose(method) if method is not None else image.copy()
+    return _picture_only(turned, image)
+
+
+def _save(image: Image.Image, kind: str, out: io.BytesIO) -> None:
+    icc = image.info.get("icc_profile")
+    if kind == "JPEG":
+        if image.mode not in ("L", "RGB"):
+            image = _picture_only(image.convert("RGB"), image)
+        image.save(out, format="JPEG", quality=90, icc_profile=icc)
+    elif kind == "WEBP":
+        image.save(out, format="WEBP", quality=90, icc_profile=icc)
+    else:
+        image.save(out, format=kind)
+
+
+def _animation(image: Image.Image, kind: str) -> bytes:
+    frames: list[Image.Image] = []
+    durations: list[int] = []
+    for frame in ImageSequence.Iterator(image):
+        duration = frame.info.get("duration", 100)
+        durations.append(int(duration) if isinstance(duration, int | float) else 100)
+        frames.append(_picture_only(frame.copy(), frame))
+    loop = image.info.get("loop", 0)
+    out = io.BytesIO()
+    extra = {"quality": 90} if kind == "WEBP" else {}
+    frames[0].save(out, format=kind, save_all=True, append_images=frames[1:], duration=durations,
+                   loop=int(loop) if isinstance(loop, int) else 0, **extra)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------- the risk check
+
+@dataclass(frozen=True)
+class Segment:
+    """Where an image's words sit in the text the risk engine checked."""
+
+    position: int
+    part: str  # alt_text | filename
+    start: int
+    end: int
+
+
+def name_words(filename: str) -> str:
+    """A file name as words ("jo_bloggs-custody.jpg" -> "jo bloggs custody jpg"), the same length, so that
+    word-bounded matching (names in the registers, lexicon entries) sees it and offsets still fit the name."""
+    return re.sub(r"[_\-.+~]", " ", filename)
+
+
+def check_text(text: str, images: Sequence[Described]) -> tuple[str, list[Segment]]:
+    """The post and what its images say (alt text, file name), as one text for the risk engine: each image's
+    words are published (alt text) or may be (a file name), so they meet the same policy as the post."""
+    parts, segments, offset = [text], [], len(text)
+    for position, image in enumerate(images, start=1):
+        for part, label, value in (("alt_text", "description", image.alt_text),
+                                   ("filename", "file name", name_words(image.filename))):
+            prefix = f"\n\nImage {position} {label}: "
+            start = offset + len(prefix)
+            parts.append(prefix + value)
+            offset = start + len(value)
+            segments.append(Segment(position, part, start, offset))
+    return "".join(parts), segments
+
+
+def publishing_problem(network: str, handle: str, with_media: bool) -> str | None:
+    """Why an account cannot publish this draft, in words for its author; None when it can."""
+    can = PUBLISHES.get(network)
+    if with_media and (can is None or Capability.PUBLISH_MEDIA not in can):
+        takers = ", ".join(sorted(n for n, c in PUBLISHES.items() if Capability.PUBLISH_MEDIA in c))
+        return (f"{handle} is a {network} account, and Warden cannot publish images there: remove the images, "
+                f"or choose accounts on a network that takes them ({takers})")
+    if not with_media and can is not None and Capability.PUBLISH not in can:
+        return f"{handle} is a {network} account, where every post needs an image: add one"
+    return None
+
+
+# ----------------------------------------------------------------------------------- reads
+
+def _info(row: DraftMedia) -> MediaInfo:
+    return MediaInfo(id=row.id, draft_id=row.draft_id, position=row.position, filename=row.filename,
+                     content_type=row.content_type, byte_size=row.byte_size, width=row.width, height=row.height,
+                     alt_text=row.alt_text, sha256=row.sha256)
+
+
+def rows(session: Session, organisation_id: uuid.UUID, draft_id: uuid.UUID) -> list[DraftMedia]:
+    """The draft's images in order, without their bytes."""
+    return list(session.execute(select(DraftMedia).where(
+        DraftMedia.organisation_id == organisation_id, DraftMedia.draft_id == draft_id)
+        .order_by(DraftMedia.position)).scalars())
+
+
+def of_drafts(session: Session, organisation_id: uuid.UUID,
+              draft_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[MediaInfo]]:
+    """Images of many drafts in one query (a queue page); the caller has already chosen drafts it may read."""
+    found: dict[uuid.UUID, list[MediaInfo]] = {}
+    if not draft_ids:
+        return found
+    for row in session.execute(select(DraftMedia).where(
+            DraftMedia.organisation_id == organisation_id, DraftMedia.draft_id.in_(list(draft_ids)))
+            .order_by(DraftMedia.draft_id, DraftMedia.position)).scalars():
+        found.setdefault(row.draft_id, []).append(_info(row))
+    return found
+
+
+def _readable_draft(session: Session, principal: Principal, draft_id: uuid.UUID) -> Draft:
+    draft = get_owned(session, Draft, draft_id, principal.organisation_id)
+    authorize(principal, Permission.DRAFT_READ, draft.team_id)
+    return draft
+
+
+def list_media(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID) -> list[MediaInfo]:
+    with sessions() as session:
+        _readable_draft(session, principal, draft_id)
+        return [_info(row) for row in rows(session, principal.organisation_id, draft_id)]
+
+
+def read_image(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
+               media_id: uuid.UUID) -> tuple[MediaInfo, bytes]:
+    """One image and its (cleaned) bytes, for a member who may read the draft."""
+    with sessions() as session:
+        _readable_draft(session, principal, draft_id)
+        row = session.execute(select(DraftMedia).options(undefer(DraftMedia.data)).where(
+            DraftMedia.id == media_id, DraftMedia.draft_id == draft_id,
+            DraftMedia.organisation_id == principal.organisation_id)).scalar_one_or_none()
+        if row is None:
+            raise NotFound("no such image")
+        return _info(row), row.data
+
+
+def for_outbox(session: Session, organisation_id: uuid.UUID, outbox_id: uuid.UUID) -> list[Media]:
+    """What the connector publishes with an outbox post: its draft's images, in order, with their alt text."""
+    draft_id = session.execute(select(OutboxPost.draft_id).where(
+        OutboxPost.id == outbox_id, OutboxPost.organisation_id == organisation_id)).scalar_one_or_none()
+    if draft_id is None:
+        return []
+    found = session.execute(select(DraftMedia).options(undefer(DraftMedia.data)).where(
+        DraftMedia.organisation_id == organisation_id, DraftMedia.draft_id == draft_id)
+        .order_by(DraftMedia.position)).scalars()
+    return [Media(filename=publish_name(row), content_type=row.content_type, data=row.data, alt_text=row.alt_text)
+            for row in found]
+
+
+def publish_name(row: DraftMedia) -> str:
+    """The name a network is given: the (cleaned) name with the extension its content really has."""
+    extension = next((ext for content_type, ext in TYPES.values() if content_type == row.content_type), "")
+    stem = row.filename.rsplit(".", 1)[0] if "." in row.filename else row.filename
+    return f"{stem or 'image'}{extension}"
