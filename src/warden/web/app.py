@@ -6,6 +6,7 @@ are no module globals, so tests build as many apps as they like.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -21,11 +22,14 @@ from warden.web.api import accounts, audit_log, cases, check, connect, drafts, o
 from warden.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 from warden.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from warden.web.state import CSRF_HEADER, build_state
+from warden.workflow import media
 from warden.workflow.unit import Clock, utcnow
 
 API_PREFIX = "/api/v1"
 OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 UNSAFE = ("post", "put", "patch", "delete")
+#: POSTs that carry images (compose, a draft's images in the console and the API): their own body limit.
+UPLOAD_PATHS = re.compile(r"/compose|(/api/v1)?/drafts/[^/]+/media")
 
 
 def create_app(settings: Settings, engine: Engine | None = None, *, hasher: PasswordHasher | None = None,
@@ -49,7 +53,8 @@ def create_app(settings: Settings, engine: Engine | None = None, *, hasher: Pass
     app.include_router(api)
     console.install(app)  # the browser console at / (pages, /static)
     errors.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=UPLOAD_PATHS,
+                       upload_bytes=media.MAX_UPLOAD_BODY)
     app.add_middleware(SecurityHeadersMiddleware)  # last added = outermost: even a 413 or a 500 gets the headers
     _document_security(app, state.cookie_name)
     return app

@@ -7,7 +7,8 @@ never to the client).
 
 ``BodyLimitMiddleware`` reads the body before the application sees it and
 answers 413 once it passes the limit, whether or not a Content-Length was sent
-(chunked bodies are counted as they arrive). It also refuses (422) text no
+(chunked bodies are counted as they arrive); POSTs to the paths that take
+uploads (images on drafts) have a limit of their own. It also refuses (422) text no
 database can store: NUL characters and unpaired UTF-16 surrogates, in the path,
 the query or a JSON body (PostgreSQL would otherwise fail deep inside a query).
 """
@@ -103,23 +104,29 @@ class SecurityHeadersMiddleware:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: re.Pattern[str] | None = None,
+                 upload_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads
+        self.upload_bytes = max(upload_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_bytes
+        if self.uploads is not None and scope.get("method") == "POST" and self.uploads.fullmatch(scope.get("path", "")):
+            limit = self.upload_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_bytes
+                too_big = int(declared) > limit
             except ValueError:
                 await error_response(400, "bad_request", "invalid content-length")(scope, receive, send)
                 return
             if too_big:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, limit)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -129,8 +136,8 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -151,8 +158,8 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = error_response(413, "payload_too_large",
-                                  f"the request body is larger than {self.max_bytes} bytes",
+                                  f"the request body is larger than {limit} bytes",
                                   headers={"Connection": "close"})
         await response(scope, receive, send)

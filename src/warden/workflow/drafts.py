@@ -122,15 +122,17 @@ def _after_check(unit: Unit, org: Organisation, draft: Draft, action_name: str) 
 
 
 def create_draft(sessions: sessionmaker[Session], principal: Principal, *, team_id: uuid.UUID,
-                 account_ids: Sequence[uuid.UUID], text: str, images: Sequence[media.Upload] = (),
-                 clock: Clock = utcnow) -> uuid.UUID:
-    """A new draft, not yet checked (``submit_draft`` does that), with its images if it has any."""
+                 account_ids: Sequence[uuid.UUID], text: str,
+                 images: Sequence[media.Upload | media.Cleaned] = (), clock: Clock = utcnow) -> uuid.UUID:
+    """A new draft, not yet checked (``submit_draft`` does that), with its images if it has any (uploads
+    are cleaned here; images already cleaned by ``media.clean`` are taken as they are)."""
     authorize(principal, Permission.DRAFT_WRITE, team_id)
     validate_text(text, MAX_TEXT_CHARS)
     assert principal.member_id is not None
     if len(images) > media.MAX_PER_DRAFT:
         raise InvalidInput(f"a draft takes at most {media.MAX_PER_DRAFT} images")
-    cleaned = [media.clean(image) for image in images]  # before the transaction: decoding takes time
+    # before the transaction: decoding takes time
+    cleaned = [i if isinstance(i, media.Cleaned) else media.clean(i) for i in images]
     with Unit(sessions, principal, clock) as unit:
         accounts = _accounts(unit.session, principal.organisation_id, team_id, account_ids)
         draft = Draft(organisation_id=principal.organisation_id, team_id=team_id, author_id=principal.member_id,

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from warden.connectors.base import Capability, Media
 from warden.domain.errors import InvalidInput
-from warden.storage.tables import Draft, DraftMedia
+from warden.storage.tables import Draft, DraftMedia, SocialAccount
 from warden.storage.work_tables import OutboxPost
 from warden.workflow.errors import NotFound
 from warden.workflow.loading import get_owned
@@ -283,6 +283,8 @@ def check_text(text: str, images: Sequence[Described]) -> tuple[str, list[Segmen
     for position, image in enumerate(images, start=1):
         for part, label, value in (("alt_text", "description", image.alt_text),
                                    ("filename", "file name", name_words(image.filename))):
+            if not value:
+                continue
             prefix = f"\n\nImage {position} {label}: "
             start = offset + len(prefix)
             parts.append(prefix + value)
@@ -301,6 +303,16 @@ def publishing_problem(network: str, handle: str, with_media: bool) -> str | Non
     if not with_media and can is not None and Capability.PUBLISH not in can:
         return f"{handle} is a {network} account, where every post needs an image: add one"
     return None
+
+
+def publishing_problems(sessions: sessionmaker[Session], organisation_id: uuid.UUID,
+                        account_ids: Sequence[uuid.UUID], with_media: bool) -> list[str]:
+    """Why scheduling a draft for these accounts would be refused (a page says so before anyone tries)."""
+    with sessions() as session:
+        found = session.execute(select(SocialAccount.network, SocialAccount.handle).where(
+            SocialAccount.organisation_id == organisation_id, SocialAccount.id.in_(list(account_ids)))
+            .order_by(SocialAccount.handle)).all()
+    return [p for network, handle in found if (p := publishing_problem(network, handle, with_media))]
 
 
 # ----------------------------------------------------------------------------------- reads

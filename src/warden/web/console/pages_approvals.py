@@ -1,11 +1,11 @@
-"""Approvals: the queue of held and blocked drafts, and the reviewer's actions
+"""Approvals: the queue of held and blocked drafts (with their images), and the reviewer's actions
 (approve, reject with a reason, request changes, override a block with a reason
 and fresh re-authentication, bulk approve of low-risk drafts)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -17,26 +17,36 @@ from warden.web import authn
 from warden.web.console import forms, queues
 from warden.web.console.explain import ACTION_LABELS, ACTION_TONES
 from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller, see_other
-from warden.web.console.pages_compose import _refused, draft_page
+from warden.web.console.pages_compose import _refused, draft_page, fitted
 from warden.web.console.templating import render
 from warden.web.identity import Caller, resolve_session
 from warden.web.state import get_state
-from warden.workflow import drafts
+from warden.workflow import drafts, media
 from warden.workflow.drafts import available_actions
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Short = Annotated[str, Form(max_length=4000)]
 Many = Annotated[list[str] | None, Form()]
 RISK_LABELS = {"allow": "Low", "warn": "Medium", "hold": "High", "block": "Blocked"}
+THUMBNAIL = (96, 96)
+
+
+def _queue_page(request: Request, caller: Caller, status: int = 200, **extra: Any) -> Response:
+    state = get_state(request)
+    items = queues.approval_queue(state.sessions, caller.principal)
+    offered = {item.draft.id: available_actions(caller.principal, item.draft) for item in items}
+    with state.sessions() as session:  # the queue holds only drafts the caller approves for
+        found = media.of_drafts(session, caller.principal.organisation_id, [item.draft.id for item in items])
+    images = {draft_id: [(info, fitted(info.width, info.height, THUMBNAIL)) for info in infos]
+              for draft_id, infos in found.items()}
+    return render(request, "approvals.html", status=status, items=items, offered=offered, images=images,
+                  risk_labels=RISK_LABELS, action_labels=ACTION_LABELS, tones=ACTION_TONES, current="approvals",
+                  **extra)
 
 
 @router.get("/approvals")
 def queue(request: Request, caller: PageCaller) -> Response:
-    state = get_state(request)
-    items = queues.approval_queue(state.sessions, caller.principal)
-    offered = {item.draft.id: available_actions(caller.principal, item.draft) for item in items}
-    return render(request, "approvals.html", items=items, offered=offered, risk_labels=RISK_LABELS,
-                  action_labels=ACTION_LABELS, tones=ACTION_TONES, current="approvals")
+    return _queue_page(request, caller)
 
 
 @router.post("/approvals/bulk-approve")
@@ -61,11 +71,7 @@ def bulk_approve(request: Request, caller: FormCaller, draft: Many = None) -> Re
             skipped.append(error.message)
     if not skipped:
         return see_other("/approvals?done=bulk_approved" if approved else "/approvals")
-    items = queues.approval_queue(state.sessions, caller.principal)
-    offered = {item.draft.id: available_actions(caller.principal, item.draft) for item in items}
-    return render(request, "approvals.html", status=409, items=items, offered=offered, risk_labels=RISK_LABELS,
-                  action_labels=ACTION_LABELS, tones=ACTION_TONES, current="approvals",
-                  bulk_result=(approved, skipped))
+    return _queue_page(request, caller, status=409, bulk_result=(approved, skipped))
 
 
 @router.post("/drafts/{draft_id}/approve")
