@@ -10,6 +10,7 @@ from warden.cli.accounts import accounts_group
 from warden.cli.audit import audit_group
 from warden.cli.check import check_command
 from warden.cli.demo import demo_command
+from warden.cli.inbox import inbox_group
 from warden.cli.init import init_command
 from warden.cli.policy import policy_group
 from warden.cli.serve import serve_command
@@ -33,6 +34,7 @@ cli.add_command(stats_command)
 cli.add_command(serve_command)
 cli.add_command(worker_command)
 cli.add_command(accounts_group)
+cli.add_command(inbox_group)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""``warden accounts add|list``: connect social accounts from the server.
+"""``warden accounts add|list|connect``: social accounts from the server.
 
 The command acts as an admin of the organisation (``--as``, default its
 first admin), so the audit log names who did it. Network secrets are read
@@ -7,15 +7,21 @@ from a JSON file, never from the command line (which shells keep in history).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets as tokens
+import uuid
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import click
-from sqlalchemy import select
+import httpx
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.auth.redaction import Secret
 from warden.cli.database import database_option
+from warden.connectors.oauth import ConnectFailed
 from warden.connectors.replay import check_file
 from warden.domain.enums import AccountType
 from warden.domain.errors import InvalidInput
@@ -23,12 +29,12 @@ from warden.settings import get_settings
 from warden.storage.database import make_engine, migrate, session_factory
 from warden.storage.tables import Member, Membership, Organisation, SocialAccount, Team
 from warden.web.state import credential_cipher, secret_key
-from warden.workflow import accounts
+from warden.workflow import accounts, connecting
 from warden.workflow.loading import member_principal
 from warden.workflow.principal import Principal
 
 
-def _admin(sessions: sessionmaker[Session], organisation: str | None, email: str | None) -> Principal:
+def admin_principal(sessions: sessionmaker[Session], organisation: str | None, email: str | None) -> Principal:
     with sessions() as session:
         orgs = session.execute(select(Organisation).order_by(Organisation.created_at)).scalars().all()
         if organisation:
@@ -104,7 +110,7 @@ def add_command(database_url: str, network: str, handle: str, account_type: str,
     engine = make_engine(database_url)
     migrate(engine)
     sessions = session_factory(engine)
-    principal = _admin(sessions, organisation, as_email)
+    principal = admin_principal(sessions, organisation, as_email)
     with sessions() as session:
         query = select(Team).where(Team.organisation_id == principal.organisation_id).order_by(Team.created_at)
         if team_name:
@@ -132,3 +138,69 @@ def list_command(database_url: str) -> None:
                                .order_by(SocialAccount.network, SocialAccount.handle)).all()
     for network, handle, account_type, health, account_id in rows:
         click.echo(f"{network:10} {handle:30} {account_type:17} {health:13} {account_id}")
+
+
+#: Where networks send the browser back (``web.api.connect``'s callback route).
+CALLBACK_PATH = "/api/v1/accounts/connect/callback"
+
+
+def _account_id(sessions: sessionmaker[Session], principal: Principal, which: str) -> uuid.UUID:
+    named = SocialAccount.handle == which
+    with contextlib.suppress(ValueError):  # not an id: a handle only
+        named = or_(named, SocialAccount.id == uuid.UUID(which))
+    with sessions() as session:
+        found = session.execute(select(SocialAccount.id).where(
+            SocialAccount.organisation_id == principal.organisation_id, named)).scalars().all()
+    if len(found) != 1:
+        raise InvalidInput(f"no account {which!r}" if not found else
+                           f"several accounts are called {which!r}: give the id (`warden accounts list`)")
+    return found[0]
+
+
+@accounts_group.command("connect")
+@database_option
+@click.argument("account")
+@click.option("--organisation", default=None, help="Organisation slug (needed when there are several).")
+@click.option("--as", "as_email", default=None, help="Admin to act as (default: the first admin).")
+@click.option("--public-url", default=None, help="Warden's address as browsers see it (default: the "
+              "public_url setting); the network sends the browser to <public-url>" + CALLBACK_PATH + ".")
+@click.option("--client-id", default=None, help="The organisation's app id at the network (X, Meta).")
+@click.option("--client-secret-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="A file holding the app's secret (never on the command line).")
+def connect_command(database_url: str, account: str, organisation: str | None, as_email: str | None,
+                    public_url: str | None, client_id: str | None, client_secret_file: Path | None) -> None:
+    """Connect ACCOUNT (handle or id) with the network's OAuth flow.
+
+    Prints the address to open in a browser. If the browser comes back to a running Warden where
+    the same admin is signed in, Warden finishes there; otherwise paste the address the browser
+    was sent back to (the page may fail to load: copy it from the address bar)."""
+    base = public_url or get_settings().public_url
+    if not base:
+        raise click.UsageError("give --public-url (or set WARDEN_PUBLIC_URL): the network needs the address to "
+                               "send the browser back to")
+    secret = Secret(client_secret_file.read_text().strip()) if client_secret_file is not None else None
+    engine = make_engine(database_url)
+    migrate(engine)
+    sessions = session_factory(engine)
+    principal = admin_principal(sessions, organisation, as_email)
+    account_id = _account_id(sessions, principal, account)
+    app_settings = get_settings()
+    cipher = credential_cipher(app_settings, secret_key(app_settings))
+    binding = tokens.token_urlsafe(32)  # this command stands in for the browser
+    try:
+        with httpx.Client(timeout=connecting.NETWORK_TIMEOUT, follow_redirects=False) as http:
+            url = connecting.begin_connect(sessions, principal, cipher, http, account_id=account_id,
+                                           redirect_uri=base.rstrip("/") + CALLBACK_PATH, browser_binding=binding,
+                                           client_id=client_id, client_secret=secret)
+            click.echo(f"Open this address in a browser and authorise the account:\n\n  {url}\n")
+            answer = click.prompt("Then paste the address the browser was sent back to (or press Enter if "
+                                  "Warden finished it)", default="", show_default=False).strip()
+            if not answer:
+                click.echo("not finished here: `warden accounts list` shows whether the account is connected")
+                return
+            params = dict(parse_qsl(urlsplit(answer).query))
+            done = connecting.complete_connect(sessions, cipher, http, params=params, browser_binding=binding,
+                                               caller_member_id=principal.member_id)
+    except ConnectFailed as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"connected {done.network} account {account} ({done.account_id})")

@@ -42,6 +42,8 @@ from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import Principal
 from warden.workflow.unit import Clock, Unit, utcnow
 
+#: Each call to the network while connecting has this deadline.
+NETWORK_TIMEOUT = httpx.Timeout(15.0)
 LIFETIME = timedelta(minutes=10)
 #: The keys of the app's client id and secret in each network's stored credentials.
 CLIENT_KEYS = {"x": ("client_id", "client_secret"), "mastodon": ("client_id", "client_secret"),

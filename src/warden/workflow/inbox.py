@@ -27,7 +27,8 @@ from warden.storage.tables import Alert, SocialAccount
 from warden.storage.work_tables import InboxItem
 from warden.workflow import cases, checking
 from warden.workflow.loading import organisation
-from warden.workflow.principal import system
+from warden.workflow.permissions import Permission, authorize
+from warden.workflow.principal import Principal, system
 from warden.workflow.unit import Clock, Unit, utcnow
 
 MAX_ATTEMPTS = 3
@@ -177,13 +178,38 @@ def _dead(unit: Unit, item: InboxItem, error: str) -> None:
                 details={"error": error[:300]})
 
 
-def retry_dead(sessions: sessionmaker[Session], organisation_id: uuid.UUID, clock: Clock = utcnow) -> int:
-    """Put dead letters back in the queue (after a fix)."""
-    with Unit(sessions, system(organisation_id, "Warden inbox"), clock) as unit:
-        result = unit.session.execute(update(InboxItem).where(
-            InboxItem.organisation_id == organisation_id, InboxItem.state == "dead").values(
-            state="pending", attempts=0).returning(InboxItem.id))
+@dataclass(frozen=True)
+class DeadLetter:
+    """What a person needs to decide whether to retry: never the message's text."""
+    id: uuid.UUID
+    account_id: uuid.UUID
+    network_id: str
+    attempts: int
+    error: str
+    arrived_at: datetime
+
+
+def dead_letters(sessions: sessionmaker[Session], principal: Principal, limit: int = 200) -> list[DeadLetter]:
+    authorize(principal, Permission.ACCOUNT_ADMIN)
+    with sessions() as session:
+        rows = session.execute(select(InboxItem).where(
+            InboxItem.organisation_id == principal.organisation_id, InboxItem.state == "dead")
+            .order_by(InboxItem.arrived_at).limit(limit)).scalars().all()
+        return [DeadLetter(r.id, r.account_id, r.network_id, r.attempts, r.error, r.arrived_at) for r in rows]
+
+
+def retry_dead(sessions: sessionmaker[Session], principal: Principal, ids: Sequence[uuid.UUID] | None = None,
+               clock: Clock = utcnow) -> int:
+    """Put dead letters back in the queue (after a fix): these ``ids``, or all of the organisation's."""
+    authorize(principal, Permission.ACCOUNT_ADMIN)
+    with Unit(sessions, principal, clock) as unit:
+        chosen = update(InboxItem).where(InboxItem.organisation_id == principal.organisation_id,
+                                         InboxItem.state == "dead")
+        if ids is not None:
+            chosen = chosen.where(InboxItem.id.in_(list(ids)))
+        result = unit.session.execute(chosen.values(state="pending", attempts=0).returning(InboxItem.id))
         count = len(result.all())
-        unit.record("inbox.dead_letters_retried", AuditObject(type="organisation", id=str(organisation_id),
-                                                             name="inbox"), details={"items": count})
+        unit.record("inbox.dead_letters_retried", AuditObject(type="organisation", id=str(principal.organisation_id),
+                                                             name="inbox"),
+                    details={"items": count, "chosen": "all" if ids is None else "some"})
         return count

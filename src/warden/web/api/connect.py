@@ -42,7 +42,6 @@ CALLBACK_ROUTE = "account_connect_callback"
 BINDING_COOKIE_SECURE = "__Host-warden_connect"
 BINDING_COOKIE_PLAIN = "warden_connect"
 _BINDING = re.compile(r"[A-Za-z0-9_-]{43}")
-TIMEOUT = httpx.Timeout(15.0)
 
 
 class ConnectIn(BaseModel):
@@ -87,7 +86,7 @@ def start_connect(account_id: uuid.UUID, request: Request, response: Response, p
         binding = secrets.token_urlsafe(32)
     secret = Secret(body.client_secret.get_secret_value()) if body.client_secret is not None else None
     try:
-        with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as http:
+        with httpx.Client(timeout=connecting.NETWORK_TIMEOUT, follow_redirects=False) as http:
             url = connecting.begin_connect(state.sessions, principal, state.cipher, http, account_id=account_id,
                                            redirect_uri=callback_url(state, request), browser_binding=binding,
                                            return_to=return_to, client_id=body.client_id, client_secret=secret,
@@ -110,7 +109,7 @@ def connect_callback(request: Request, state: State) -> Response:
         except WardenError:
             member_id = None
     try:
-        with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as http:
+        with httpx.Client(timeout=connecting.NETWORK_TIMEOUT, follow_redirects=False) as http:
             done = connecting.complete_connect(state.sessions, state.cipher, http,
                                                params=dict(request.query_params),
                                                browser_binding=request.cookies.get(binding_cookie_name(state)),
