@@ -92,7 +92,8 @@ def world(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDEN_")}
     env.update(WARDEN_SECRET_KEY=generate_key(), WARDEN_CREDENTIAL_KEYS=credential_key, WARDEN_COOKIE_SECURE="false",
-               WARDEN_ENVIRONMENT="production", PYTHONWARNINGS="ignore")
+               WARDEN_ENVIRONMENT="production", PYTHONWARNINGS="ignore",
+               WARDEN_OIDC_ALLOW_INSECURE_LOCALHOST="true")  # the local identity provider is http://127.0.0.1
     log_path = folder / "server.log"
     log = log_path.open("wb")
     process = subprocess.Popen([sys.executable, str(HERE / "console_server.py"), url, str(port)], env=env,

@@ -1,15 +1,23 @@
 """Signing in and out in a real browser: password, then the code when the member has one; errors
-that do not say whether the account exists; own sessions and revoking them."""
+that do not say whether the account exists; single sign-on offered for an organisation that has it (with
+the local identity provider); own sessions and revoking them."""
 
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pyotp
 import pytest
 from console_browser import Console, sign_in
-from web_org import PASSWORD
+from console_browser import tag as unique_tag
+from web_org import PASSWORD, build_tenant
+
+sys.path.append(str(Path(__file__).resolve().parents[2] / "auth"))
+from oidc_idp import CLIENT_ID, CLIENT_SECRET, LocalIdp, User
 
 pytestmark = pytest.mark.browser
 
@@ -91,3 +99,39 @@ def test_own_sessions_can_be_revoked(console: Console) -> None:
     assert page.locator("tbody tr").count() == 1
     elsewhere.reload()
     assert "/sign-in" in elsewhere.url
+
+
+def test_single_sign_on_is_offered_where_the_organisation_has_it(console: Console) -> None:
+    """Against the local identity provider, in an organisation of its own: the button appears on the sign-in
+    page for that organisation only, and signs the member in where they were going."""
+    world = console.world
+    tenant = build_tenant(world.tenant.sessions.kw["bind"], f"sso-{unique_tag()}")
+    idp = LocalIdp().start()
+    try:
+        idp.redirect_uri = f"{world.base}/api/v1/auth/sso/callback"
+        idp.user = User(sub=f"sub-{unique_tag()}", email=tenant.email("moderator"))
+        with httpx.Client(base_url=world.base) as api:
+            signed = api.post("/api/v1/auth/login", json={"organisation": tenant.slug, "email": tenant.email("admin"),
+                                                          "password": PASSWORD})
+            assert signed.status_code == 200, signed.text
+            configured = api.put("/api/v1/sso", headers={"X-CSRF-Token": signed.json()["csrf_token"]}, json={
+                "issuer": idp.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+            assert configured.status_code == 200, configured.text
+
+        page = console.page()
+        for address in ("/sign-in", "/sign-in?organisation=north", "/sign-in?organisation=nowhere"):
+            page.goto(address)
+            assert page.get_by_role("link", name="Sign in with single sign-on").count() == 0
+        assert attempt(page, tenant.slug, tenant.email("moderator"), "not-the-password")
+        assert page.get_by_role("link", name="Sign in with single sign-on").count() == 1  # the typed organisation
+
+        page.goto(f"/sign-in?organisation={tenant.slug}&next=/inbox")
+        assert page.get_by_label("Organisation").input_value() == tenant.slug
+        console.audit(page, "sign-in-sso")
+        page.get_by_role("link", name="Sign in with single sign-on").click()
+        page.wait_for_url(lambda url: url.endswith("/inbox"))
+        assert page.get_by_role("heading", level=1).inner_text() == "Inbox"
+        assert "Moderator" in page.locator("header").inner_text()
+        assert idp.count("/authorize") == 1 and idp.count("/token") == 1
+    finally:
+        idp.stop()

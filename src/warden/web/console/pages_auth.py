@@ -1,5 +1,5 @@
-"""Signing in (password, then the second factor), signing out, own sessions, and
-enrolling an authenticator app when the organisation requires one."""
+"""Signing in (password, then the second factor, or single sign-on where the organisation has it),
+signing out, own sessions, and enrolling an authenticator app when the organisation requires one."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def _sign_in_page(request: Request, *, status: int = 200, error: str = "", organ
     state = get_state(request)
     nonce, new = signin.form_nonce(state, request)
     response = render(request, "sign_in.html", status=status, error=error, organisation=organisation, email=email,
-                      next_path=next_path, form_token=signin.form_token(state, nonce), signed_out=signed_out)
+                      next_path=next_path, form_token=signin.form_token(state, nonce), signed_out=signed_out,
+                      sso_url=signin.single_sign_on_url(state, organisation, next_path))
     if new:
         signin.set_nonce_cookie(state, response, nonce)
     return response
@@ -62,12 +63,14 @@ def _code_page(request: Request, pending: str, next_path: str, *, status: int = 
 
 
 @router.get("/sign-in")
-def sign_in_page(request: Request, next: str = "/", signed_out: str = "") -> Response:
+def sign_in_page(request: Request, next: str = "/", signed_out: str = "", organisation: str = "") -> Response:
+    """``organisation``: the organisation's sign-in name, filled in (and its single sign-on offered)."""
     try:
         _resolve(request)
         return see_other(local_path(next))
     except SignInRequired:
-        return _sign_in_page(request, next_path=local_path(next), signed_out=signed_out == "1")
+        return _sign_in_page(request, next_path=local_path(next), signed_out=signed_out == "1",
+                             organisation=organisation.strip()[:64])
 
 
 @router.post("/sign-in")

@@ -11,6 +11,10 @@ It proves only that the password was right; a session needs the code as well.
 
 The sign-in form itself carries a CSRF token bound to a random nonce cookie
 (login CSRF: nobody can sign a victim's browser into another account).
+
+When the page knows the organisation (``/sign-in?organisation=<slug>``, the link an administrator
+shares, or the one typed in a refused attempt) and that organisation has single sign-on switched
+on, the page offers it first: ``single_sign_on_url`` is the API's ``/auth/sso/start`` for it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from fastapi import Request, Response
 from pydantic import SecretStr
@@ -29,7 +34,7 @@ from sqlalchemy import select, update
 from warden.auth.errors import CsrfFailed, InvalidCredentials, InvalidMfaCode, InvalidToken
 from warden.auth.tokens import issue_session, session_digest
 from warden.domain.errors import InvalidInput, WardenError
-from warden.storage.tables import Member, Organisation
+from warden.storage.tables import Member, OidcProviderRow, Organisation
 from warden.web.authn import client_address, set_session_cookie, start_session
 from warden.web.mfa import check_second_factor
 from warden.web.state import WebState
@@ -103,6 +108,20 @@ def check_password(state: WebState, request: Request, organisation: str, email: 
             session.execute(update(Member).where(Member.id == found.id)
                             .values(password_hash=state.hasher.hash(password)))
     return Verified(found.id, username, needs_code=found.totp_secret is not None)
+
+
+def single_sign_on_url(state: WebState, organisation: str, next_path: str) -> str:
+    """Where "Sign in with single sign-on" goes for this organisation; "" when it has none switched on."""
+    slug = organisation.strip().lower()
+    if not slug or len(slug) > 64:
+        return ""
+    with state.sessions() as session:
+        found = session.execute(select(Organisation.slug).join(
+            OidcProviderRow, OidcProviderRow.organisation_id == Organisation.id).where(
+            Organisation.slug == slug, OidcProviderRow.enabled.is_(True))).scalar_one_or_none()
+    if found is None:
+        return ""
+    return "/api/v1/auth/sso/start?" + urlencode({"organisation": found, "return_to": next_path})
 
 
 def _associated(nonce: str) -> str:
