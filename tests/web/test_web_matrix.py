@@ -11,6 +11,7 @@ of the other organisation (0 cross-tenant leaks). Without credentials: 401.
 
 from __future__ import annotations
 
+import io
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import Engine, select, update
 from web_org import (
     BLOCKED,
@@ -49,7 +51,7 @@ from warden.storage.tables import (
     Team,
 )
 from warden.storage.tables import Session as SessionRow
-from warden.workflow import accounts, cases, drafts
+from warden.workflow import accounts, cases, drafts, media
 from warden.workflow.organisations import SsoSettings, configure_sso
 from warden.workflow.principal import system
 
@@ -92,6 +94,8 @@ class Call:
     params: dict[str, str] | None = None
     client: Client | None = None  # a client of its own (e.g. logging out)
     after: Callable[[], None] | None = None
+    files: dict[str, Any] | None = None  # a multipart upload (with ``form``)
+    form: dict[str, str] | None = None
 
 
 @dataclass
@@ -190,6 +194,36 @@ def draft_action(action: str, make: Callable[[Matrix], uuid.UUID], **body: Any) 
         suffix = f"/{action}" if action else ""
         return Call(f"{API}/drafts/{draft_id}{suffix}", {"expected_version": m.version(draft_id), **body})
     return build
+
+
+def _with_image(m: Matrix) -> tuple[uuid.UUID, uuid.UUID]:
+    draft_id = m.north.draft("contributor", CLEAN)
+    image = drafts.attach_media(m.north.sessions, m.north.principal("contributor"), draft_id, _image(),
+                                m.version(draft_id))
+    return draft_id, image
+
+
+def _image() -> media.Upload:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(out, "PNG")
+    return media.Upload("sign.png", out.getvalue(), "A green square")
+
+
+def _attach(m: Matrix, role: str, actor: Tenant) -> Call:
+    draft_id = m.north.draft("contributor", CLEAN)
+    image = _image()
+    return Call(f"{API}/drafts/{draft_id}/media", files={"file": (image.filename, image.data, "image/png")},
+                form={"alt_text": image.alt_text, "expected_version": str(m.version(draft_id))})
+
+
+def _remove(m: Matrix, role: str, actor: Tenant) -> Call:
+    draft_id, image = _with_image(m)
+    return Call(f"{API}/drafts/{draft_id}/media/{image}", params={"expected_version": str(m.version(draft_id))})
+
+
+def _image_file(m: Matrix, role: str, actor: Tenant) -> Call:
+    draft_id, image = _with_image(m)
+    return Call(f"{API}/drafts/{draft_id}/media/{image}")
 
 
 def fixed(path: str, body: Any = None, params: dict[str, str] | None = None) -> Builder:
@@ -361,6 +395,9 @@ OPS: dict[tuple[str, str], Op] = {
         "schedule", Matrix.approved, scheduled_for=_later())),
     ("POST", "/drafts/{draft_id}/withdraw"): Op(frozenset({"contributor"}), draft_action(
         "withdraw", lambda m: m.north.draft("contributor", RISKY))),
+    ("POST", "/drafts/{draft_id}/media"): Op(frozenset({"contributor"}), _attach),
+    ("DELETE", "/drafts/{draft_id}/media/{media_id}"): Op(frozenset({"contributor"}), _remove),
+    ("GET", "/drafts/{draft_id}/media/{media_id}"): Op(DRAFT_READERS, _image_file),
     ("GET", "/audit"): Op(AUDIT, fixed(f"{API}/audit", params={"action": "draft."})),
     ("GET", "/audit/export"): Op(AUDIT, fixed(f"{API}/audit/export", params={"action": "team."})),
     ("POST", "/check"): Op(WRITERS, fixed(f"{API}/check", {"text": CLEAN})),
@@ -368,7 +405,10 @@ OPS: dict[tuple[str, str], Op] = {
 
 
 def _send(m: Matrix, method: str, call: Call, client: Client) -> Any:
-    response = client.request(method, call.path, json=call.json, params=call.params)
+    if call.files is not None:
+        response = client.request(method, call.path, files=call.files, data=call.form, params=call.params)
+    else:
+        response = client.request(method, call.path, json=call.json, params=call.params)
     if call.after is not None:
         call.after()
     return response
@@ -425,7 +465,7 @@ def test_every_operation_with_every_role_from_both_organisations(web: Web, north
         if path == "/auth/login":
             continue
         concrete = path.replace("{session_id}", "0" * 64)
-        for name in ("token_id", "member_id", "account_id", "draft_id", "case_id", "message_id"):
+        for name in ("token_id", "member_id", "account_id", "draft_id", "case_id", "message_id", "media_id"):
             concrete = concrete.replace("{" + name + "}", str(uuid.uuid4()))
         concrete = concrete.replace("{index}", "0")
         response = anonymous.request(method, f"{API}{concrete}", json={})
