@@ -151,6 +151,7 @@ def test_alt_text_is_required_meaningful_and_bounded() -> None:
     (".hidden.png", "hidden.png"),
     ("", "image"),
     ("\u00a0 \u3000", "image"),
+    ("%22quoted%22%0Aname.png", '"quoted" name.png'),  # as a browser escapes them in a multipart form
 ])
 def test_file_names_are_hostile_text_made_harmless(sent: str, kept: str) -> None:
     assert media.safe_filename(sent) == kept

@@ -70,6 +70,8 @@ _UPRIGHT: Mapping[int, Image.Transpose] = {
     5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+#: The HTML standard's escapes in multipart file names (a quote, a line feed, a carriage return).
+_BROWSER_ESCAPES = (("%22", '"'), ("%0A", "\n"), ("%0D", "\r"))
 #: The decoder's facts that are part of the picture (kept when the rest of its metadata goes).
 _PICTURE_INFO = ("transparency", "background", "icc_profile")
 
@@ -138,11 +140,14 @@ def sniff(data: bytes) -> str | None:
 def safe_filename(name: str) -> str:
     """The last path part, without control, format (bidirectional, zero-width) or private characters,
     spaces collapsed, no leading dot, at most ``MAX_NAME_CHARS`` (keeping the extension)."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = name or ""
+    for escaped, char in _BROWSER_ESCAPES:  # how browsers write these three in a multipart file name
+        name = name.replace(escaped, char)
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     kept = []
     for char in name:
         category = unicodedata.category(char)
-        if category.startswith("Z"):
+        if category.startswith("Z") or char.isspace():
             kept.append(" ")
         elif not category.startswith("C"):
             kept.append(char)
@@ -178,20 +183,24 @@ def clean(upload: Upload) -> Cleaned:
     described = alt_text(upload.alt_text, name)
     data = upload.data
     if not data:
-        raise InvalidInput(f"{name} is empty")
+        raise InvalidInput(f"the image {name} is empty")
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", code="payload_too_large")
+        raise InvalidInput(f"the image {name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+                           code="payload_too_large")
     kind = sniff(data)
     if kind is None:
-        raise InvalidInput(f"{name} is not a PNG, JPEG, GIF or WebP image", code="unsupported_media_type")
+        raise InvalidInput(f"the image {name} is not a PNG, JPEG, GIF or WebP image",
+                           code="unsupported_media_type")
     try:
         encoded, width, height = _reencode(data, kind, name)
     except InvalidInput:
         raise
+    except Image.DecompressionBombError:
+        raise InvalidInput(f"the image {name} has more pixels than the limit of {MAX_PIXELS:,}") from None
     except Exception:  # a hostile file can make any decoder fail in any way: it is refused, never a crash
-        raise InvalidInput(f"{name} could not be read as a {kind} image") from None
+        raise InvalidInput(f"the image {name} could not be read as a {kind} image") from None
     if len(encoded) > MAX_FILE_BYTES:
-        raise InvalidInput(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB once cleaned",
+        raise InvalidInput(f"the image {name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB when cleaned",
                            code="payload_too_large")
     content_type, _ = TYPES[kind]
     return Cleaned(filename=name, content_type=content_type, data=encoded, width=width, height=height,
@@ -202,11 +211,11 @@ def _reencode(data: bytes, kind: str, name: str) -> tuple[bytes, int, int]:
     with Image.open(io.BytesIO(data), formats=[kind]) as image:
         width, height = image.size
         if width < 1 or height < 1 or width * height > MAX_PIXELS:
-            raise InvalidInput(f"{name} is {width} x {height} pixels; the limit is {MAX_PIXELS:,} pixels")
+            raise InvalidInput(f"the image {name} is {width} x {height} pixels; the limit is {MAX_PIXELS:,}")
         frames = int(getattr(image, "n_frames", 1))
         if frames > 1:
             if frames > MAX_FRAMES or frames * width * height > MAX_ANIMATION_PIXELS:
-                raise InvalidInput(f"{name} is an animation too long or too large to take")
+                raise InvalidInput(f"the image {name} is an animation too long or too large to take")
             return _animation(image, kind), width, height
         image.load()
         upright = _upright(image)
@@ -298,10 +307,10 @@ def publishing_problem(network: str, handle: str, with_media: bool) -> str | Non
     can = PUBLISHES.get(network)
     if with_media and (can is None or Capability.PUBLISH_MEDIA not in can):
         takers = ", ".join(sorted(n for n, c in PUBLISHES.items() if Capability.PUBLISH_MEDIA in c))
-        return (f"{handle} is a {network} account, and Warden cannot publish images there: remove the images, "
+        return (f"Warden cannot publish images from {handle} (a {network} account): remove the images, "
                 f"or choose accounts on a network that takes them ({takers})")
     if not with_media and can is not None and Capability.PUBLISH not in can:
-        return f"{handle} is a {network} account, where every post needs an image: add one"
+        return f"every post from {handle} (an {network} account) needs an image: add one"
     return None
 
 

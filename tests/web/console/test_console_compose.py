@@ -3,10 +3,13 @@ the text and gives its reason in the policy's words; submit; acknowledge a warni
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from console_browser import Console
+from console_browser import tag as unique_tag
+from PIL import ExifTags, Image
 from web_org import CLEAN, RISKY, WARN_PERSONAL
 
 pytestmark = pytest.mark.browser
@@ -74,3 +77,109 @@ def test_a_warning_is_acknowledged_by_its_author(console: Console) -> None:
     page.get_by_role("button", name="I have read the warning: continue").click()
     assert "You acknowledged the warning" in page.locator(".notice").inner_text()
     assert page.get_by_role("heading", level=1).inner_text().endswith("Ready to publish")
+
+
+# ------------------------------------------------------------------------------------------- images
+
+def _jpeg_with_gps() -> bytes:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Model] = "Force Issue 12"
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update({ExifTags.GPS.GPSLatitudeRef: "N",
+                                               ExifTags.GPS.GPSLatitude: (53.0, 48.0, 0.5)})
+    out = io.BytesIO()
+    Image.new("RGB", (160, 120), "teal").save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40), "orange").save(out, "PNG")
+    return out.getvalue()
+
+
+HOSTILE_NAME = '"><img src=x onerror="window.__pwned=1"><svg onload="window.__pwned=2">.jpg'
+
+
+def test_an_image_is_composed_with_its_description_and_arrives_without_its_location(console: Console) -> None:
+    tag = unique_tag()
+    alt = f"Officers and a police dog at the open day ({tag})"
+    page = console.signed_in("contributor")
+    page.goto("/compose")
+    page.get_by_label("north_police").check()
+    page.get_by_label("Your post").fill(f"Thank you to everyone who came to the open day ({tag}).")
+    page.get_by_label("Image 1", exact=True).set_input_files(
+        files=[{"name": HOSTILE_NAME, "mimeType": "image/jpeg", "buffer": _jpeg_with_gps()}])
+    with page.expect_response(re.compile(r"/compose/check$")) as checked:
+        page.get_by_label("Description of image 1 (alt text)").fill("Another idiot driver doing 90 in a 30")
+    assert checked.value.status == 200
+    assert "file_" not in (checked.value.request.post_data or "")  # files travel only with the submit
+    page.locator("#check", has_text="Abuse, insults or bullying").wait_for()  # the description is checked too
+    page.get_by_label("Description of image 1 (alt text)").fill(alt)
+    page.locator("#check", has_text="No concerns").wait_for()
+    console.audit(page, "compose-image")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile(r"/drafts/[0-9a-f-]{36}\?done=submitted$"))
+    figure = page.locator("figure").first
+    image = figure.get_by_role("img", name=alt)
+    assert image.get_attribute("alt") == alt
+    assert figure.locator(".file-name").inner_text() == HOSTILE_NAME  # shown as text, never as markup
+    assert page.locator("img[src='x']").count() == 0 and page.evaluate("() => window.__pwned") is None
+    assert "cannot publish images from north_police (a replay account)" in page.locator(
+        "#publishing-problem").inner_text()
+    served = page.request.get(image.get_attribute("src"))
+    assert served.ok and served.headers["content-type"] == "image/jpeg"
+    assert b"Exif" not in served.body() and b"Force Issue" not in served.body()
+    with Image.open(io.BytesIO(served.body())) as kept:
+        assert kept.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}
+    assert image.evaluate("i => i.complete && i.naturalWidth") == 160
+    console.audit(page, "draft-image")
+    assert "draft.media_attached" in console.world.audit_actions()
+
+
+def test_an_image_needs_a_description_and_a_real_image(console: Console) -> None:
+    page = console.signed_in("contributor")
+    page.goto("/compose")
+    page.get_by_label("north_police").check()
+    page.get_by_label("Your post").fill(f"Road closure on the A64 tonight ({unique_tag()}).")
+    page.get_by_label("Image 1", exact=True).set_input_files(
+        files=[{"name": "road.png", "mimeType": "image/png", "buffer": _png()}])
+    page.get_by_role("button", name="Submit").click()
+    summary = page.locator("[data-error-summary]")
+    assert "Describe the image road.png for people who cannot see it" in summary.inner_text()
+    assert summary.get_by_role("link").get_attribute("href") == "#images"
+    assert "Choose the images again" in page.locator("#images").inner_text()
+    assert page.get_by_label("Your post").input_value().startswith("Road closure")
+    console.audit(page, "compose-image-error")
+    page.get_by_label("Image 1", exact=True).set_input_files(
+        files=[{"name": "road.png", "mimeType": "image/png", "buffer": b"<svg onload='alert(1)'/>"}])
+    page.get_by_label("Description of image 1 (alt text)").fill("A road sign saying the A64 is closed")
+    page.get_by_role("button", name="Submit").click()
+    assert "The image road.png is not a PNG, JPEG, GIF or WebP image" in page.locator(
+        "[data-error-summary]").inner_text()
+
+
+def test_images_are_added_and_removed_on_the_draft_page_and_scheduling_says_why_not(console: Console) -> None:
+    world = console.world
+    tag = unique_tag()
+    draft_id = world.draft("publisher", f"Road closure on the A64 tonight ({tag}).", account="personal")
+    page = console.signed_in("publisher")
+    page.goto(f"/drafts/{draft_id}")
+    assert page.get_by_role("heading", level=1).inner_text().endswith("Ready to publish")
+    form = page.locator("#add-image")
+    form.get_by_label("Image", exact=True).set_input_files(
+        files=[{"name": "sign.png", "mimeType": "image/png", "buffer": _png()}])
+    form.get_by_label("Description of the image (alt text)").fill("An orange square road sign")
+    form.get_by_role("button", name="Add the image").click()
+    assert "Your changes were saved" in page.locator(".notice").inner_text()
+    assert page.get_by_role("img", name="An orange square road sign").is_visible()
+    console.audit(page, "draft-image-added")
+    page.get_by_label("Publish at (UK time)").fill("2099-01-01T09:00")
+    page.get_by_role("button", name="Schedule").click()
+    error = page.locator("#schedule-error")
+    assert "cannot publish images from north_pc_jones" in error.inner_text()
+    assert "remove the images" in error.inner_text()
+    page.get_by_role("button", name="Remove image 1").click()
+    assert "Your changes were saved" in page.locator(".notice").inner_text()
+    assert page.locator("figure").count() == 0 and page.locator("#publishing-problem").count() == 0
+    actions = world.audit_actions()
+    assert actions[-4:] == ["draft.media_attached", "draft.rechecked", "draft.media_removed", "draft.rechecked"]
