@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from warden.detectors.base import Detector, Scorer, TextItem
 from warden.domain.findings import Finding
@@ -21,15 +22,17 @@ class Pipeline:
     def __init__(self, detectors: Sequence[Detector]) -> None:
         self.detectors = tuple(detectors)
         self.versions = {d.name: d.version for d in self.detectors}
+        # Checked once: a runtime protocol check per text costs more than a lexicon pass.
+        self._scoring = tuple(isinstance(d, Scorer) for d in self.detectors)
 
     def run(self, batch: Sequence[TextItem]) -> list[Detection]:
         per_item: list[list[Finding]] = [[] for _ in batch]
         scores: list[dict[str, float]] = [{} for _ in batch]
-        for detector in self.detectors:
+        for detector, scoring in zip(self.detectors, self._scoring, strict=True):
             for i, found in enumerate(detector.detect(batch)):
                 per_item[i].extend(found)
-            if isinstance(detector, Scorer):
-                for i, item_scores in enumerate(detector.scores(batch)):
+            if scoring:
+                for i, item_scores in enumerate(cast(Scorer, detector).scores(batch)):
                     scores[i].update(item_scores)
         return [Detection(_dedupe(f), s) for f, s in zip(per_item, scores, strict=True)]
 

@@ -4,6 +4,7 @@ registers, its election period; the Decision stored as a row."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from warden.domain.context import CheckContext, Registers
 from warden.domain.decision import Decision
 from warden.domain.enums import AccountType, Direction
-from warden.engine import Engine
+from warden.engine import Engine, validate_text
 from warden.policy.loader import Policy, builtin, parse
 from warden.storage.tables import DecisionRow, Organisation, PolicyPackRow, RegisterEntry
 
@@ -51,6 +52,20 @@ def check(session: Session, organisation: Organisation, text: str, direction: Di
                            registers=registers if registers is not None else registers_for(session, organisation.id),
                            election_period=organisation.election_period)
     return engine.check(text, context)
+
+
+def check_batch(session: Session, organisation: Organisation, texts: Sequence[tuple[str, AccountType]],
+                direction: Direction, *, engine: Engine | None = None,
+                registers: Registers | None = None) -> list[Decision]:
+    """Many texts of one organisation in one pass of the detectors (learned ones score a
+    batch far faster than its texts one by one)."""
+    engine = engine or engine_for(session, organisation.id)
+    registers = registers if registers is not None else registers_for(session, organisation.id)
+    contexts = {kind: CheckContext(direction=direction, account_type=kind, registers=registers,
+                                   election_period=organisation.election_period) for kind in {k for _, k in texts}}
+    for text, _ in texts:
+        validate_text(text, engine.max_chars)
+    return engine.check_batch([t for t, _ in texts], [contexts[k] for _, k in texts])
 
 
 def store_decision(session: Session, organisation_id: uuid.UUID, subject_kind: str, subject_id: uuid.UUID,

@@ -115,9 +115,9 @@ def _file(unit: Unit, items: list[InboxItem]) -> Filed:
             dead += 1
             continue
         prepared.append((item, incoming))
-    decisions = [checking.check(session, org, incoming.text, Direction.INBOUND,
-                                AccountType(accounts[item.account_id].account_type), engine=engine,
-                                registers=registers) for item, incoming in prepared]
+    decisions = checking.check_batch(session, org, [
+        (incoming.text, AccountType(accounts[item.account_id].account_type)) for item, incoming in prepared],
+        Direction.INBOUND, engine=engine, registers=registers)
     filing = cases.Filing.load(session, org.id, [(item.account_id, incoming.network_id, incoming.thread_key)
                                                  for item, incoming in prepared])
     done: list[dict[str, Any]] = []
@@ -129,6 +129,7 @@ def _file(unit: Unit, items: list[InboxItem]) -> Filed:
                      "attempts": item.attempts + 1})
     if done:
         session.flush()  # the messages exist before the items point at them
+        filing.touch_cases(session)
         session.execute(update(InboxItem), done)  # one executemany, not one UPDATE per item
     return Filed(len(done), dead)
 

@@ -1,0 +1,76 @@
+"""Batch filing: a message joining a thread moves its case's clock and version without an
+audit entry of its own (``message.received`` names the case); raising or reopening a case
+is audited with its before and after."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from warden.domain.messages import Incoming
+from warden.storage.tables import AuditEntryRow, Case, SocialAccount
+from warden.workflow import inbox
+from workflow_org import Org, build_org
+
+pytestmark = pytest.mark.db
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def arrive(org: Org, network_id: str, text: str, thread: str = "t1") -> None:
+    with org.sessions.begin() as session:
+        account = session.get(SocialAccount, org.corporate)
+        assert account is not None
+        inbox.accept(session, account, [Incoming(network_id=network_id, thread_key=thread, kind="reply",
+                                                 author_handle="@resident", text=text, sent_at=T0)], "poll")
+
+
+def the_case(org: Org) -> Case:
+    with org.sessions() as session:
+        return session.execute(select(Case).where(Case.organisation_id == org.id)).scalar_one()
+
+
+def audit(org: Org) -> list[tuple[str, dict[str, object]]]:
+    with org.sessions() as session:
+        rows = session.execute(select(AuditEntryRow.action, AuditEntryRow.body).where(
+            AuditEntryRow.organisation_id == org.id, AuditEntryRow.action.in_(
+                ["message.received", "case.opened", "case.updated"])).order_by(AuditEntryRow.seq)).all()
+    return [(action, json.loads(body)) for action, body in rows]
+
+
+def test_joining_moves_the_case_and_raising_it_is_audited(db_engine: Engine) -> None:
+    org = build_org(db_engine, "north")
+    arrive(org, "m1", "When does the A64 reopen?")
+    assert inbox.file_pending(org.sessions, org.id, clock=lambda: T0).filed == 1
+    opened = the_case(org)
+
+    arrive(org, "m2", "Thanks, that helps")
+    later = T0 + timedelta(minutes=5)
+    assert inbox.file_pending(org.sessions, org.id, clock=lambda: later).filed == 1
+    joined = the_case(org)
+    assert joined.updated_at == later and joined.version == opened.version + 1
+    assert joined.severity == opened.severity
+    assert [a for a, _ in audit(org)] == ["message.received", "case.opened", "message.received"]
+    assert audit(org)[-1][1]["details"]["case"] == str(opened.id)  # type: ignore[index]
+
+    arrive(org, "m3", "I know where you live and I will find you")
+    latest = later + timedelta(minutes=5)
+    inbox.file_pending(org.sessions, org.id, clock=lambda: latest)
+    raised = the_case(org)
+    assert raised.severity > joined.severity and raised.updated_at == latest
+    assert [a for a, _ in audit(org)][-2:] == ["message.received", "case.updated"]
+    entry = audit(org)[-1][1]
+    assert entry["before_hash"] != entry["after_hash"]
+
+
+def test_many_messages_of_one_thread_in_one_batch(db_engine: Engine) -> None:
+    org = build_org(db_engine, "north")
+    for n in range(30):
+        arrive(org, f"m{n}", f"Question number {n} about the road closure")
+    assert inbox.file_pending(org.sessions, org.id, clock=lambda: T0).filed == 30
+    case = the_case(org)
+    assert case.updated_at == T0
+    assert [a for a, _ in audit(org)].count("message.received") == 30
