@@ -16,7 +16,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +26,7 @@ from warden.detectors.ml.features import Encoded, token_spans
 from warden.detectors.ml.model import (
     DEFAULT_NAME,
     MODEL_DIR,
-    Contribution,
     LinearModel,
-    contributions,
     load_model,
     read_meta,
     version_of,
@@ -103,35 +100,44 @@ class MLDetector:
         encoded, probs = self._scored(batch)
         model = self.model
         hits = probs >= model.thresholds
+        if not hits.any():
+            return out
+        ranking = model.ranking(encoded, hits, TOP_TERMS)
+        rows, categories, best = ranking.rows.tolist(), ranking.categories.tolist(), ranking.best.tolist()
+        tokens, ptr = ranking.tokens, ranking.token_ptr.tolist()
+        left, right = ranking.pair_left.tolist(), ranking.pair_right.tolist()
+        terms: list[list[str]] = [[] for _ in rows]
+        for h, w, v in zip(ranking.part_hit.tolist(), ranking.part_which.tolist(), ranking.part_value.tolist(),
+                           strict=True):
+            base = ptr[rows[h]]
+            word = tokens[base + w] if w >= 0 else f"{tokens[base + left[-1 - w]]} {tokens[base + right[-1 - w]]}"
+            terms[h].append(f'"{word}" (+{v:.2f})')
+        # the span of each row's strongest words: token spans up to the furthest one needed
+        furthest = np.full(len(batch), -1)
+        np.maximum.at(furthest, ranking.rows, ranking.best)
+        spans: dict[int, list[tuple[int, int]]] = {
+            i: token_spans(batch[i].full.text, tokens[ptr[i]:ptr[i + 1]], last)
+            for i, last in enumerate(furthest.tolist()) if last >= 0
+        }
         thresholds = model.thresholds.tolist()
-        for i, group in groupby(model.rank_hits(encoded, hits, TOP_TERMS), key=lambda hit: hit.row):
-            row_hits = list(group)
-            words = row_hits[0].words
-            last = max(hit.ranked.last_token() for hit in row_hits)
-            spans = token_spans(batch[i].full.text, words, last) if last >= 0 else []
-            out[i] = [self._finding(batch[i], contributions(words, hit.ranked, spans), hit.ranked.strongest, spans,
-                                    hit.category, float(probs[i, hit.category]), thresholds[hit.category])
-                      for hit in row_hits]
+        prefixes = _prefixes(model.version, model.description)
+        for h, (i, k) in enumerate(zip(rows, categories, strict=True)):
+            item = batch[i]
+            form = item.full
+            strongest = best[h]
+            start, end = spans[i][strongest] if strongest >= 0 else (0, len(form.text.rstrip()))
+            a, b = form.span(start, end)
+            probability = float(probs[i, k])
+            threshold = thresholds[k]
+            out[i].append(Finding(
+                detector="ml", version=self.version, category=_FINDING_CATEGORIES[k], start=a, end=b,
+                text=item.text[a:b], matched=form.text[start:end], score=probability,
+                explanation=f"{prefixes[k]}{probability:.2f} >= threshold {threshold:.2f}; top terms: "
+                            f"{', '.join(terms[h]) or 'no single word stands out'}",
+                severity=3 if probability >= 0.9 else (2 if probability >= 0.6 else 1),
+                entry=model.name, attributes=(("threshold", f"{threshold:.4f}"),),
+            ))
         return out
-
-    def _finding(self, item: TextItem, top: list[Contribution], strongest: int | None,
-                 spans: list[tuple[int, int]], k: int, probability: float, threshold: float) -> Finding:
-        form = item.full
-        start, end = spans[strongest] if strongest is not None else (0, len(form.text.rstrip()))
-        terms = ", ".join([f'"{c.text}" (+{c.weight:.2f})' for c in top]) or "no single word stands out"
-        a, b = form.span(start, end)
-        return Finding(
-            detector="ml", version=self.version, category=_FINDING_CATEGORIES[k], start=a, end=b,
-            text=item.text[a:b], matched=form.text[start:end], score=probability,
-            explanation=f"{self._prefix[k]}{probability:.2f} >= threshold {threshold:.2f}; top terms: {terms}",
-            severity=3 if probability >= 0.9 else (2 if probability >= 0.6 else 1),
-            entry=self.model.name, attributes=(("threshold", f"{threshold:.4f}"),),
-        )
-
-    @property
-    def _prefix(self) -> list[str]:
-        model = self.model
-        return _prefixes(model.version, model.description)
 
 
 @lru_cache(maxsize=4)

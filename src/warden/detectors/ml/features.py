@@ -15,28 +15,31 @@ spacing, homoglyphs and repeats already folded). From it we take:
   splits into ("youareanidiot" from "y o u a r e a n i d i o t", which the
   normaliser joins; hashtags such as "killallcops": see ``Featuriser``).
 
-Unigrams and character n-grams are hashed with CRC-32 (stable across
-processes and platforms) into ``2**bits`` columns; a bigram's column mixes
-the two words' hashes arithmetically, so bigrams are computed for a whole
-batch at once. A token's columns are computed once and cached, which is what
-makes this fast: real text repeats its words. Values are sublinear term
-frequency times idf, each row scaled to unit length. The arithmetic for one
-text is the same whatever batch it comes in, so a text scores the same alone
-or in a batch of a thousand.
+Words are hashed with CRC-32, character n-grams with a 64-bit polynomial
+of their code points computed for many words at once with numpy (both
+stable across processes and platforms), into ``2**bits`` columns; a
+bigram's column mixes the two words' hashes arithmetically, so bigrams are
+computed for a whole batch at once. A token's columns are computed once and
+kept in a table, which is what makes this fast: real text repeats its words.
+Values are sublinear term frequency times idf, each row scaled to unit
+length. The arithmetic for one text is the same whatever batch it comes in,
+so a text scores the same alone or in a batch of a thousand.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-FEATURES_VERSION = 5
+FEATURES_VERSION = 6
 _TOKEN = re.compile(r"\w[\w*]*|[^\w\s]")
 # Digits standing for letters, for words the normaliser left mixed ("1d10t"):
 # it folds leetspeak only where letters dominate, to keep "4th" or "m25".
@@ -47,6 +50,7 @@ _SQUEEZE = re.compile(r"(.)\1+")
 _CACHE_LIMIT = 200_000
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(23)
+_POLY = np.uint64(0x100000001B3)
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -76,7 +80,9 @@ class Trace:
     explanations). Tokens are flattened over the batch: ``token_row`` is the
     text each is in, ``token_ptr`` the tokens of each text (CSR), ``own`` every
     token's own columns one token after another (``own_lengths`` each), and
-    each bigram is ``pair_columns`` from token ``pair_left`` to ``pair_right``."""
+    each bigram is ``pair_columns`` from token ``pair_left`` to ``pair_right``.
+    ``own_at`` and ``pair_at``: where each own column and each bigram sits in
+    the batch's ``columns``."""
 
     tokens: list[str]
     token_row: IntArray
@@ -86,6 +92,8 @@ class Trace:
     pair_columns: IntArray
     pair_left: IntArray
     pair_right: IntArray
+    own_at: IntArray
+    pair_at: IntArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +126,12 @@ class Featuriser:
     the known words it can be split into, so "youidiot" (from "y o u i d i o t",
     which the normaliser joins) or the hashtag "killallcops" also give the
     features of "you idiot" or "kill all cops".
+
+    Every token met is given an id in a table holding its own columns (one
+    flat array, a start and a length per id) and its hash for bigrams, so a
+    batch is encoded by one dictionary look-up per token and array gathers;
+    the tokens a batch meets for the first time are encoded together, their
+    character n-grams hashed for all of them at once.
     """
 
     def __init__(self, bits: int = 18, char_min: int = 3, char_max: int = 5, idf: FloatArray | None = None,
@@ -132,113 +146,167 @@ class Featuriser:
         self.segment_min = segment_min
         self.replace_min = replace_min
         self._longest = max(map(len, self.vocabulary), default=0)
-        self._cache: dict[str, tuple[IntArray, int]] = {}
+        self._prefixes = frozenset(w[:i] for w in self.vocabulary for i in range(1, len(w) + 1))
+        self._lock = threading.Lock()
+        self._table = _TokenTable()
 
     def config(self) -> dict[str, int]:
         return {"features_version": FEATURES_VERSION, "bits": self.bits, "char_min": self.char_min,
                 "char_max": self.char_max, "segment_min": self.segment_min,
                 "replace_min": self.replace_min}
 
-    def _char_columns(self, word: str, out: list[int]) -> None:
-        letters = word.replace("*", "")
-        if _HAS_DIGIT.search(letters) and _HAS_LETTER.search(letters):
-            letters = letters.translate(_LEET)
-        padded = " " + _SQUEEZE.sub(r"\1", letters) + " "
-        length = len(padded)
-        mask = self.mask
-        for n in range(self.char_min, min(self.char_max, length) + 1):
-            out.extend(zlib.crc32(("c:" + padded[i:i + n]).encode("utf-8")) & mask for i in range(length - n + 1))
-
     def segment(self, token: str) -> list[str]:
         """The most likely split of an unknown long word into known words
-        (unigram model over the vocabulary); [] when there is none."""
+        (unigram model over the vocabulary); [] when there is none. Among
+        equally likely splits, the one whose pieces start earliest."""
         vocabulary = self.vocabulary
         if len(token) < self.segment_min or len(token) > 60 or token in vocabulary or not token.isalpha():
             return []
         n = len(token)
-        best: list[tuple[float, int]] = [(0.0, 0)] + [(-np.inf, 0)] * n
-        for end in range(1, n + 1):
-            for start in range(max(0, end - self._longest), end):
-                logp = vocabulary.get(token[start:end])
-                if logp is not None and best[start][0] > -np.inf:
-                    score = best[start][0] + logp
-                    if score > best[end][0]:
-                        best[end] = (score, start)
-        if best[n][0] == -np.inf:
+        score = [0.0] + [-np.inf] * n
+        back = [0] * (n + 1)
+        prefixes, longest, get = self._prefixes, self._longest, vocabulary.get
+        for start in range(n):
+            base = score[start]
+            if base == -np.inf:
+                continue
+            for end in range(start + 1, min(n, start + longest) + 1):
+                piece = token[start:end]
+                if piece not in prefixes:
+                    break
+                logp = get(piece)
+                if logp is not None and base + logp > score[end]:
+                    score[end] = base + logp
+                    back[end] = start
+        if score[n] == -np.inf:
             return []
         pieces: list[str] = []
         end = n
         while end > 0:
-            start = best[end][1]
+            start = back[end]
             pieces.append(token[start:end])
             end = start
         return pieces[::-1] if len(pieces) > 1 else []
 
-    def _entry(self, token: str) -> tuple[IntArray, int]:
-        """A token's own columns and its 32-bit hash for bigrams (-1 for
-        punctuation, which makes none). Columns: its unigram and character
-        n-grams; for an unknown word of ``segment_min`` letters or more that
-        splits into known words, also the parts' unigrams and bigrams; from
-        ``replace_min`` letters the parts' character n-grams stand in for the
-        token's own, so the token reads as the words it hides."""
-        cached = self._cache.get(token)
-        if cached is not None:
-            return cached
+    def _char_source(self, word: str) -> str:
+        """The word as its character n-grams read it: masking asterisks
+        dropped, digits read as letters in a word mixing both, runs of one
+        letter squeezed, padded with a space each side."""
+        letters = word.replace("*", "")
+        if _HAS_DIGIT.search(letters) and _HAS_LETTER.search(letters):
+            letters = letters.translate(_LEET)
+        return " " + _SQUEEZE.sub(r"\1", letters) + " "
+
+    def _char_columns(self, sources: list[str]) -> tuple[IntArray, IntArray]:
+        """Columns of the character n-grams of every padded source at once,
+        and the index of the source each came from. An n-gram's hash is a
+        polynomial in its code points (mod 2**64), salted by ``n``, mixed by
+        a multiply and read from the top bits."""
+        if not sources:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        lengths = np.fromiter(map(len, sources), dtype=np.int64, count=len(sources))
+        codes = np.frombuffer("".join(sources).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        source_of = np.repeat(np.arange(len(sources), dtype=np.int64), lengths)
+        shift = np.uint64(64 - self.bits)
+        columns: list[IntArray] = []
+        owners: list[IntArray] = []
+        hashes = codes
+        with np.errstate(over="ignore"):
+            for n in range(2, self.char_max + 1):
+                hashes = hashes[:-1] * _POLY + codes[n - 1:]
+                if n < self.char_min:
+                    continue
+                inside = source_of[:len(hashes)] == source_of[n - 1:]
+                mixed = (hashes[inside] ^ np.uint64(n)) * _MIX
+                columns.append(((mixed ^ (mixed >> np.uint64(29))) * _MIX >> shift).astype(np.int64))
+                owners.append(source_of[:len(hashes)][inside])
+        return np.concatenate(columns), np.concatenate(owners)
+
+    def _encode_new(self, tokens: Sequence[str]) -> None:
+        """Encode tokens the table does not hold yet, all at once, and add
+        them. A token's own columns: its unigram and character n-grams; for
+        an unknown word of ``segment_min`` letters or more that splits into
+        known words, also the parts' unigrams and bigrams; from
+        ``replace_min`` letters the parts' character n-grams stand in for
+        the token's own, so the token reads as the words it hides."""
         mask = self.mask
-        crc = zlib.crc32(("w:" + token).encode("utf-8"))
-        columns = [crc & mask]
-        word = _is_word(token)
-        if word:
-            pieces = self.segment(token) if self.vocabulary else []
-            if len(token) < self.replace_min:
-                self._char_columns(token, columns)
-            hashes = []
-            for piece in pieces:
-                piece_crc = zlib.crc32(("w:" + piece).encode("utf-8"))
-                hashes.append(piece_crc)
-                columns.append(piece_crc & mask)
-                if len(token) >= self.replace_min:
-                    self._char_columns(piece, columns)
-            if not pieces and len(token) >= self.replace_min:
-                self._char_columns(token, columns)
-            if len(hashes) > 1:
-                pair = self._pairs(np.asarray(hashes[:-1], dtype=np.uint64), np.asarray(hashes[1:], dtype=np.uint64))
-                columns.extend(pair.tolist())
-        entry = (np.array(columns, dtype=np.int64), crc if word else -1)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[token] = entry
-        return entry
+        word_columns: list[int] = []
+        word_owner: list[int] = []
+        sources: list[str] = []
+        source_owner: list[int] = []
+        crcs: list[int] = []
+        use_vocabulary = bool(self.vocabulary)
+        for index, token in enumerate(tokens):
+            crc = zlib.crc32(("w:" + token).encode("utf-8"))
+            word_columns.append(crc & mask)
+            word_owner.append(index)
+            if not _is_word(token):
+                crcs.append(-1)
+                continue
+            crcs.append(crc)
+            pieces = self.segment(token) if use_vocabulary else []
+            long = len(token) >= self.replace_min
+            if not (long and pieces):
+                sources.append(self._char_source(token))
+                source_owner.append(index)
+            if pieces:
+                hashes = [zlib.crc32(("w:" + piece).encode("utf-8")) for piece in pieces]
+                word_columns.extend(h & mask for h in hashes)
+                pairs = self._pairs(np.asarray(hashes[:-1], dtype=np.uint64), np.asarray(hashes[1:], dtype=np.uint64))
+                word_columns.extend(pairs.tolist())
+                word_owner.extend([index] * (len(hashes) + len(pairs)))
+                if long:
+                    sources.extend(self._char_source(piece) for piece in pieces)
+                    source_owner.extend([index] * len(pieces))
+        char_columns, char_source = self._char_columns(sources)
+        owner = np.concatenate((np.asarray(word_owner, dtype=np.int64),
+                                np.asarray(source_owner, dtype=np.int64)[char_source]))
+        columns = np.concatenate((np.asarray(word_columns, dtype=np.int64), char_columns))
+        order = np.argsort(owner, kind="stable")
+        lengths = np.bincount(owner, minlength=len(tokens))
+        self._table.add(tokens, columns[order], lengths, np.asarray(crcs, dtype=np.int64))
+
+    def _ids(self, tokens: list[str]) -> tuple[IntArray, _TokenTable]:
+        """Table ids of ``tokens`` (adding the new ones) and the table they index."""
+        with self._lock:
+            table = self._table
+            try:
+                return np.fromiter(map(table.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens)), table
+            except KeyError:
+                known = table.ids
+                new = list(dict.fromkeys([t for t in tokens if t not in known]))
+                if len(known) + len(new) > _CACHE_LIMIT:  # start afresh: the batch's own tokens only
+                    table = self._table = _TokenTable()
+                    new = list(dict.fromkeys(tokens))
+                self._encode_new(new)
+                return np.fromiter(map(table.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens)), table
 
     def _pairs(self, left: npt.NDArray[np.uint64], right: npt.NDArray[np.uint64]) -> IntArray:
-        mixed = ((left * _MIX) ^ (right + _MIX)) * _MIX
+        with np.errstate(over="ignore"):
+            mixed = ((left * _MIX) ^ (right + _MIX)) * _MIX
         return ((mixed >> _SHIFT) & np.uint64(self.mask)).astype(np.int64)
 
     def counts(self, texts: Sequence[str], trace: bool = False) -> Encoded:
         """Raw term counts: sorted unique columns per row and how often each
         occurs; with ``trace``, also where each came from (for explanations)."""
         n = len(texts)
-        entries: list[tuple[IntArray, int]] = []
-        tokens_flat: list[str] = []
-        per_text = np.empty(n, dtype=np.int64)
-        entry, get, findall = self._entry, self._cache.get, _TOKEN.findall
-        for i, text in enumerate(texts):
-            tokens = findall(text)
-            per_text[i] = len(tokens)
-            entries.extend([get(t) or entry(t) for t in tokens])
-            if trace:
-                tokens_flat.extend(tokens)
-        if not entries:
+        findall = _TOKEN.findall
+        per_text_tokens = [findall(text) for text in texts]
+        per_text = np.fromiter(map(len, per_text_tokens), dtype=np.int64, count=n)
+        tokens = list(chain.from_iterable(per_text_tokens))
+        if not tokens:
             empty = np.zeros(0, dtype=np.int64)
             indptr = np.zeros(n + 1, dtype=np.int64)
-            kept = Trace([], empty, indptr, empty, empty, empty, empty, empty) if trace else None
+            kept = Trace([], empty, indptr, empty, empty, empty, empty, empty, empty, empty) if trace else None
             return Encoded(indptr, empty, np.zeros(0), trace=kept)
+        ids, table = self._ids(tokens)
+        own_lengths = table.length.take(ids)
         # keys are row << bits | column; 32 bits hold them for batches under 2**(31 - bits) rows
         key_type: type[np.int32] | type[np.int64] = np.int32 if (n << self.bits) < (1 << 31) else np.int64
-        own: IntArray = np.concatenate([e[0] for e in entries]).astype(key_type, copy=False)
-        own_lengths = np.fromiter([len(e[0]) for e in entries], dtype=np.int64, count=len(entries))
-        crcs = np.fromiter([e[1] for e in entries], dtype=np.int64, count=len(entries))
-        token_row: IntArray = np.repeat(np.arange(n, dtype=np.int64), per_text).astype(key_type, copy=False)
+        own: IntArray = table.columns.take(ragged(table.start.take(ids), own_lengths)).astype(key_type, copy=False)
+        crcs = table.crc.take(ids)
+        token_row: IntArray = np.repeat(np.arange(n, dtype=key_type), per_text)
         own_row = np.repeat(token_row, own_lengths)
         is_word = crcs >= 0
         word_row = token_row[is_word]
@@ -246,7 +314,8 @@ class Featuriser:
         same = word_row[1:] == word_row[:-1]
         pair_columns: IntArray = self._pairs(word_hash[:-1][same], word_hash[1:][same]).astype(key_type)
         keys = np.concatenate(((own_row << self.bits) | own, (word_row[:-1][same] << self.bits) | pair_columns))
-        keys.sort()
+        order = np.argsort(keys, kind="stable") if trace else None
+        keys = keys[order] if order is not None else np.sort(keys)
         first = np.empty(len(keys), dtype=bool)
         first[0] = True
         np.not_equal(keys[1:], keys[:-1], out=first[1:])
@@ -256,19 +325,22 @@ class Featuriser:
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(unique >> self.bits, minlength=n), out=indptr[1:])
         kept = None
-        if trace:
+        if order is not None:
+            at = np.empty(len(keys), dtype=np.int64)
+            at[order] = np.cumsum(first) - 1
             words = np.flatnonzero(is_word)
             token_ptr = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(per_text, out=token_ptr[1:])
-            kept = Trace(tokens_flat, token_row.astype(np.int64), token_ptr, own.astype(np.int64), own_lengths,
-                         pair_columns.astype(np.int64), words[:-1][same], words[1:][same])
+            kept = Trace(tokens, token_row.astype(np.int64), token_ptr, own.astype(np.int64), own_lengths,
+                         pair_columns.astype(np.int64), words[:-1][same], words[1:][same], at[:len(own)],
+                         at[len(own):])
         return Encoded(indptr, (unique & self.mask).astype(np.int64), counts, trace=kept)
 
     def weigh(self, counts: Encoded) -> Encoded:
         """Sublinear tf times idf, rows scaled to unit length."""
         values = np.log(counts.counts) + 1.0
         if self.idf is not None:
-            values *= self.idf[counts.columns]
+            values *= self.idf.take(counts.columns)
         rows = np.repeat(np.arange(counts.rows), np.diff(counts.indptr))
         norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=counts.rows))
         norms[norms == 0.0] = 1.0
@@ -277,6 +349,52 @@ class Featuriser:
 
     def transform(self, texts: Sequence[str], trace: bool = False) -> Encoded:
         return self.weigh(self.counts(texts, trace))
+
+
+class _TokenTable:
+    """Tokens met so far: ``ids`` (token -> id) and per id its own columns
+    (``columns[start:start + length]``) and its bigram hash (``crc``, -1 for
+    punctuation). Arrays grow by doubling; what is written is never changed,
+    so a reader holding the arrays may keep using them while tokens are added."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.columns: IntArray = np.zeros(1 << 16, dtype=np.int32)
+        self.start: IntArray = np.zeros(1 << 12, dtype=np.int64)
+        self.length: IntArray = np.zeros(1 << 12, dtype=np.int64)
+        self.crc: IntArray = np.zeros(1 << 12, dtype=np.int64)
+        self.used = 0
+
+    def add(self, tokens: Sequence[str], columns: IntArray, lengths: IntArray, crcs: IntArray) -> None:
+        first, count = len(self.ids), len(tokens)
+        if first + count > len(self.start):
+            size = max(2 * len(self.start), first + count)
+            self.start, self.length, self.crc = (_grown(a, size) for a in (self.start, self.length, self.crc))
+        if self.used + len(columns) > len(self.columns):
+            self.columns = _grown(self.columns, max(2 * len(self.columns), self.used + len(columns)))
+        starts = np.zeros(count, dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        self.start[first:first + count] = starts + self.used
+        self.length[first:first + count] = lengths
+        self.crc[first:first + count] = crcs
+        self.columns[self.used:self.used + len(columns)] = columns
+        self.used += len(columns)
+        self.ids.update(zip(tokens, range(first, first + count), strict=True))
+
+
+def _grown(array: IntArray, size: int) -> IntArray:
+    out = np.zeros(size, dtype=array.dtype)
+    out[:len(array)] = array
+    return out
+
+
+def ragged(starts: IntArray, lengths: IntArray) -> IntArray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total)
 
 
 def linear_scores(encoded: Encoded, weights: FloatArray) -> npt.NDArray[np.float64]:

@@ -26,7 +26,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from warden.detectors.ml.features import FEATURES_VERSION, Encoded, Featuriser, FloatArray, IntArray, linear_scores
+from warden.detectors.ml.features import (
+    FEATURES_VERSION,
+    Encoded,
+    Featuriser,
+    FloatArray,
+    IntArray,
+    linear_scores,
+    ragged,
+)
 from warden.domain.errors import ConfigurationError
 
 FORMAT = 1
@@ -105,16 +113,14 @@ class LinearModel:
         trace = encoded.trace
         if trace is None or encoded.values is None:
             raise ValueError("explanations need a batch scored with trace=True")
-        bits = self.featuriser.bits
-        keys = encoded.keys(bits)
         share_of = encoded.values / encoded.counts
         k = len(self.categories)
         chosen = np.zeros(encoded.rows, dtype=bool)
         chosen[np.asarray(rows, dtype=np.int64)] = True
 
-        def parts(row: IntArray, columns: IntArray) -> FloatArray:
-            where = np.searchsorted(keys, (row << bits) | columns)
-            return np.asarray(self.weights[columns] * share_of[where].astype(np.float32)[:, None], dtype=np.float32)
+        def parts(columns: IntArray, at: IntArray) -> FloatArray:
+            share = share_of.take(at).astype(np.float32)
+            return np.asarray(self.weights.take(columns, axis=0) * share[:, None], dtype=np.float32)
 
         token_mask = chosen[trace.token_row]
         own: FloatArray = np.zeros((int(token_mask.sum()), k), dtype=np.float32)
@@ -123,11 +129,10 @@ class LinearModel:
             lengths = trace.own_lengths[token_mask]
             offsets = np.zeros(len(lengths), dtype=np.int64)
             np.cumsum(lengths[:-1], out=offsets[1:])
-            own_rows = np.repeat(trace.token_row[token_mask], lengths)
-            own = np.add.reduceat(parts(own_rows, trace.own[occurrence_mask]), offsets, axis=0)
+            own = np.add.reduceat(parts(trace.own[occurrence_mask], trace.own_at[occurrence_mask]), offsets, axis=0)
         pair_mask = chosen[trace.token_row[trace.pair_left]] if len(trace.pair_left) else np.zeros(0, dtype=bool)
         pair_left, pair_right = trace.pair_left[pair_mask], trace.pair_right[pair_mask]
-        pairs = parts(trace.token_row[pair_left], trace.pair_columns[pair_mask]) if len(pair_left) else \
+        pairs = parts(trace.pair_columns[pair_mask], trace.pair_at[pair_mask]) if len(pair_left) else \
             np.zeros((0, k), dtype=np.float32)
         # Chosen tokens are compressed in order: a chosen row's tokens start at the
         # number of chosen tokens before it.
@@ -157,18 +162,33 @@ class LinearModel:
     def rank_hits(self, encoded: Encoded, hits: npt.NDArray[np.bool_], n: int = 3) -> list[Hit]:
         """For every (row, category) in ``hits``: the row's tokens, its ``n``
         strongest positive parts and its strongest word, ranked for the whole
-        batch at once (the detector's fast path; same result as
-        ``Explanation.ranked``)."""
+        batch at once (same result as ``Explanation.ranked``)."""
+        r = self.ranking(encoded, hits, n)
+        parts: list[list[tuple[int | tuple[int, int], float]]] = [[] for _ in r.rows]
+        left, right = r.pair_left.tolist(), r.pair_right.tolist()
+        for h, w, v in zip(r.part_hit.tolist(), r.part_which.tolist(), r.part_value.tolist(), strict=True):
+            parts[h].append((w, v) if w >= 0 else ((left[-1 - w], right[-1 - w]), v))
+        ptr = r.token_ptr.tolist()
+        return [Hit(row, c, r.tokens[ptr[row]:ptr[row + 1]], Ranked(found, b if b >= 0 else None))
+                for row, c, found, b in zip(r.rows.tolist(), r.categories.tolist(), parts, r.best.tolist(),
+                                            strict=True)]
+
+    def ranking(self, encoded: Encoded, hits: npt.NDArray[np.bool_], n: int = 3) -> Ranking:
+        """The ranking of ``rank_hits`` as flat arrays (the detector's fast path)."""
         hit_rows, hit_cats = np.nonzero(hits)
         if len(hit_rows) == 0:
-            return []
+            empty = np.zeros(0, dtype=np.int64)
+            trace = encoded.trace
+            return Ranking(empty, empty, empty, empty, empty, np.zeros(0, dtype=np.float32), empty, empty,
+                           [] if trace is None else trace.tokens,
+                           np.zeros(1, dtype=np.int64) if trace is None else trace.token_ptr)
         p = self._parts(encoded, np.unique(hit_rows).tolist())
         n_tokens = np.diff(p.token_ptr)[hit_rows]
         n_pairs = (p.pair_to - p.pair_from)[hit_rows]
-        own_index = _ragged(p.own_start[hit_rows], n_tokens)
+        own_index = ragged(p.own_start[hit_rows], n_tokens)
         own_hit = np.repeat(np.arange(len(hit_rows)), n_tokens)
         own_value = p.own[own_index, hit_cats[own_hit]]
-        pair_index = _ragged(p.pair_from[hit_rows], n_pairs)
+        pair_index = ragged(p.pair_from[hit_rows], n_pairs)
         pair_hit = np.repeat(np.arange(len(hit_rows)), n_pairs)
         pair_value = p.pairs[pair_index, hit_cats[pair_hit]] if len(pair_index) else np.zeros(0, dtype=np.float32)
         # local token index of each candidate; pairs marked by -1 - (pair index)
@@ -190,13 +210,8 @@ class LinearModel:
         first = np.r_[True, own_group[1:] != own_group[:-1]] if len(own_order) else np.zeros(0, dtype=bool)
         best = np.full(len(hit_rows), -1)
         best[own_group[first]] = own_local[own_order[first]]
-        parts: list[list[tuple[int | tuple[int, int], float]]] = [[] for _ in hit_rows]
-        left, right = p.pair_left.tolist(), p.pair_right.tolist()
-        for h, w, v in zip(hit[keep].tolist(), which[keep].tolist(), value[keep].tolist(), strict=True):
-            parts[h].append((w, v) if w >= 0 else ((left[-1 - w], right[-1 - w]), v))
-        ptr = p.token_ptr.tolist()
-        return [Hit(r, c, p.tokens[ptr[r]:ptr[r + 1]], Ranked(found, b if b >= 0 else None))
-                for r, c, found, b in zip(hit_rows.tolist(), hit_cats.tolist(), parts, best.tolist(), strict=True)]
+        return Ranking(hit_rows, hit_cats, best, hit[keep], which[keep], value[keep], p.pair_left, p.pair_right,
+                       p.tokens, p.token_ptr)
 
     def explain(self, text: str) -> Explanation:
         encoded, _ = self.score([text], trace=True)
@@ -275,6 +290,28 @@ class _Parts:
 
 
 @dataclass(frozen=True, slots=True)
+class Ranking:
+    """Hits of a batch, ranked: hit ``h`` is category ``categories[h]`` of row
+    ``rows[h]``, ``best[h]`` its strongest word (a token index within the
+    row, -1 for none); its ``n`` strongest positive parts are the entries of
+    ``part_hit`` equal to ``h`` (in order), each a token index within the row
+    (``part_which`` >= 0) or the word pair ``pair_left/right[-1 - part_which]``,
+    adding ``part_value`` to the raw score. ``tokens`` of row ``r`` are
+    ``tokens[token_ptr[r]:token_ptr[r + 1]]``."""
+
+    rows: IntArray
+    categories: IntArray
+    best: IntArray
+    part_hit: IntArray
+    part_which: IntArray
+    part_value: FloatArray
+    pair_left: IntArray
+    pair_right: IntArray
+    tokens: list[str]
+    token_ptr: IntArray
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A category a row crossed the threshold for, with that row's tokens and ranking."""
 
@@ -294,15 +331,6 @@ def contributions(words: Sequence[str], ranked: Ranked, spans: Sequence[tuple[in
         else:
             found.append(Contribution(words[index], spans[index][0], spans[index][1], weight, True))
     return found
-
-
-def _ragged(starts: IntArray, lengths: IntArray) -> IntArray:
-    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(total)
 
 
 @dataclass(frozen=True, slots=True)
