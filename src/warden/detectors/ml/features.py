@@ -46,7 +46,7 @@ _TOKEN = re.compile(r"\w[\w*]*|[^\w\s]")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
 _HAS_DIGIT = re.compile(r"[0-9]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-_SQUEEZE = re.compile(r"(.)\1+")
+_ASTERISK = np.uint32(ord("*"))
 _CACHE_LIMIT = 200_000
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _SHIFT = np.uint64(23)
@@ -58,6 +58,13 @@ IntArray = npt.NDArray[np.int64]
 
 def _is_word(token: str) -> bool:
     return token[0].isalnum() or token[0] == "_"
+
+
+def _letters(word: str) -> str:
+    """Digits read as the letters they imitate, in a word that mixes both."""
+    if _HAS_DIGIT.search(word) and _HAS_LETTER.search(word):
+        return word.translate(_LEET)
+    return word
 
 
 def token_spans(text: str, tokens: Sequence[str], last: int | None = None) -> list[tuple[int, int]]:
@@ -188,26 +195,27 @@ class Featuriser:
             end = start
         return pieces[::-1] if len(pieces) > 1 else []
 
-    def _char_source(self, word: str) -> str:
-        """The word as its character n-grams read it: masking asterisks
-        dropped, digits read as letters in a word mixing both, runs of one
-        letter squeezed, padded with a space each side."""
-        letters = word.replace("*", "")
-        if _HAS_DIGIT.search(letters) and _HAS_LETTER.search(letters):
-            letters = letters.translate(_LEET)
-        return " " + _SQUEEZE.sub(r"\1", letters) + " "
-
-    def _char_columns(self, sources: list[str]) -> tuple[IntArray, IntArray]:
-        """Columns of the character n-grams of every padded source at once,
-        and the index of the source each came from. An n-gram's hash is a
-        polynomial in its code points (mod 2**64), salted by ``n``, mixed by
-        a multiply and read from the top bits."""
-        if not sources:
+    def _char_columns(self, words: list[str]) -> tuple[IntArray, IntArray]:
+        """Columns of the character n-grams of many words at once, and the
+        index of the word each came from. A word is read with its masking
+        asterisks dropped, runs of one character squeezed, and a space
+        either side (digits standing for letters are already folded, see
+        ``_letters``). An n-gram's hash is a polynomial in its code points
+        (mod 2**64), salted by ``n``, mixed by a multiply and read from the
+        top bits."""
+        if not words:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        lengths = np.fromiter(map(len, sources), dtype=np.int64, count=len(sources))
-        codes = np.frombuffer("".join(sources).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        source_of = np.repeat(np.arange(len(sources), dtype=np.int64), lengths)
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+        codes = np.frombuffer((" " + "  ".join(words) + " ").encode("utf-32-le"), dtype=np.uint32)
+        word_of = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+        keep = codes != _ASTERISK
+        codes, word_of = codes[keep], word_of[keep]
+        keep = np.empty(len(codes), dtype=bool)
+        keep[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+        keep[1:] |= word_of[1:] != word_of[:-1]
+        codes, word_of = codes[keep].astype(np.uint64), word_of[keep]
         shift = np.uint64(64 - self.bits)
         columns: list[IntArray] = []
         owners: list[IntArray] = []
@@ -217,10 +225,10 @@ class Featuriser:
                 hashes = hashes[:-1] * _POLY + codes[n - 1:]
                 if n < self.char_min:
                     continue
-                inside = source_of[:len(hashes)] == source_of[n - 1:]
+                inside = word_of[:len(hashes)] == word_of[n - 1:]
                 mixed = (hashes[inside] ^ np.uint64(n)) * _MIX
                 columns.append(((mixed ^ (mixed >> np.uint64(29))) * _MIX >> shift).astype(np.int64))
-                owners.append(source_of[:len(hashes)][inside])
+                owners.append(word_of[:len(hashes)][inside])
         return np.concatenate(columns), np.concatenate(owners)
 
     def _encode_new(self, tokens: Sequence[str]) -> None:
@@ -233,12 +241,16 @@ class Featuriser:
         mask = self.mask
         word_columns: list[int] = []
         word_owner: list[int] = []
-        sources: list[str] = []
-        source_owner: list[int] = []
+        char_words: list[str] = []
+        char_owner: list[int] = []
+        pair_left: list[int] = []
+        pair_right: list[int] = []
+        pair_owner: list[int] = []
         crcs: list[int] = []
         use_vocabulary = bool(self.vocabulary)
+        crc32 = zlib.crc32
         for index, token in enumerate(tokens):
-            crc = zlib.crc32(("w:" + token).encode("utf-8"))
+            crc = crc32(("w:" + token).encode("utf-8"))
             word_columns.append(crc & mask)
             word_owner.append(index)
             if not _is_word(token):
@@ -248,21 +260,23 @@ class Featuriser:
             pieces = self.segment(token) if use_vocabulary else []
             long = len(token) >= self.replace_min
             if not (long and pieces):
-                sources.append(self._char_source(token))
-                source_owner.append(index)
+                char_words.append(token if token.isalpha() else _letters(token))
+                char_owner.append(index)
             if pieces:
-                hashes = [zlib.crc32(("w:" + piece).encode("utf-8")) for piece in pieces]
-                word_columns.extend(h & mask for h in hashes)
-                pairs = self._pairs(np.asarray(hashes[:-1], dtype=np.uint64), np.asarray(hashes[1:], dtype=np.uint64))
-                word_columns.extend(pairs.tolist())
-                word_owner.extend([index] * (len(hashes) + len(pairs)))
+                hashes = [crc32(("w:" + piece).encode("utf-8")) for piece in pieces]
+                word_columns.extend([h & mask for h in hashes])
+                word_owner.extend([index] * len(hashes))
+                pair_left.extend(hashes[:-1])
+                pair_right.extend(hashes[1:])
+                pair_owner.extend([index] * (len(hashes) - 1))
                 if long:
-                    sources.extend(self._char_source(piece) for piece in pieces)
-                    source_owner.extend([index] * len(pieces))
-        char_columns, char_source = self._char_columns(sources)
-        owner = np.concatenate((np.asarray(word_owner, dtype=np.int64),
-                                np.asarray(source_owner, dtype=np.int64)[char_source]))
-        columns = np.concatenate((np.asarray(word_columns, dtype=np.int64), char_columns))
+                    char_words.extend(pieces)
+                    char_owner.extend([index] * len(pieces))
+        char_columns, char_word = self._char_columns(char_words)
+        pair_columns = self._pairs(np.asarray(pair_left, dtype=np.uint64), np.asarray(pair_right, dtype=np.uint64))
+        owner = np.concatenate((np.asarray(word_owner, dtype=np.int64), np.asarray(pair_owner, dtype=np.int64),
+                                np.asarray(char_owner, dtype=np.int64)[char_word]))
+        columns = np.concatenate((np.asarray(word_columns, dtype=np.int64), pair_columns, char_columns))
         order = np.argsort(owner, kind="stable")
         lengths = np.bincount(owner, minlength=len(tokens))
         self._table.add(tokens, columns[order], lengths, np.asarray(crcs, dtype=np.int64))
