@@ -106,6 +106,7 @@ def test_an_image_is_composed_with_its_description_and_arrives_without_its_locat
     page = console.signed_in("contributor")
     page.goto("/compose")
     page.get_by_label("north_police").check()
+    page.wait_for_load_state("networkidle")  # the check the change started has answered (a newer one replaces it)
     page.get_by_label("Your post").fill(f"Thank you to everyone who came to the open day ({tag}).")
     page.get_by_label("Image 1", exact=True).set_input_files(
         files=[{"name": HOSTILE_NAME, "mimeType": "image/jpeg", "buffer": _jpeg_with_gps()}])
@@ -140,6 +141,7 @@ def test_an_image_needs_a_description_and_a_real_image(console: Console) -> None
     page = console.signed_in("contributor")
     page.goto("/compose")
     page.get_by_label("north_police").check()
+    page.wait_for_load_state("networkidle")  # the check the change started has answered (a newer one replaces it)
     page.get_by_label("Your post").fill(f"Road closure on the A64 tonight ({unique_tag()}).")
     page.get_by_label("Image 1", exact=True).set_input_files(
         files=[{"name": "road.png", "mimeType": "image/png", "buffer": _png()}])
