@@ -273,6 +273,13 @@ def _connect(m: Matrix, role: str, actor: Tenant) -> Call:
     return Call(f"{API}/accounts/{account_id}/connect", {"client_id": "matrix-client"})
 
 
+def _disconnect(m: Matrix, role: str, actor: Tenant) -> Call:
+    account_id = accounts.add_account(m.north.sessions, m.north.principal("admin"), team_id=m.north.team,
+                                      network="replay", handle=f"r_{uuid.uuid4().hex[:8]}", account_type="corporate",
+                                      settings={"file": "/nonexistent/feed.jsonl"}, files_allowed=True)
+    return Call(f"{API}/accounts/{account_id}/disconnect", {"reason": "Matrix test"})
+
+
 def _lockdown(locked_before: bool) -> Builder:
     def build(m: Matrix, role: str, actor: Tenant) -> Call:
         m.set_lockdown(actor, locked_before)
@@ -357,6 +364,7 @@ OPS: dict[tuple[str, str], Op] = {
                              ids_in_query=True),
     ("POST", "/accounts"): Op(ADMIN, _new_account, ids_in_body=True),
     ("POST", "/accounts/{account_id}/connect"): Op(ADMIN, _connect),
+    ("POST", "/accounts/{account_id}/disconnect"): Op(ADMIN, _disconnect),
     ("GET", "/accounts/{account_id}"): Op(EVERYONE, lambda m, r, a: Call(f"{API}/accounts/{m.north.corporate}")),
     ("POST", "/accounts/{account_id}/messages"): Op(ADMIN, _inbound),
     ("GET", "/cases"): Op(CASE_READERS, lambda m, r, a: Call(f"{API}/cases", params={

@@ -25,7 +25,7 @@ from warden.domain.enums import AccountType
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import OidcProviderRow, SocialAccount, Team
 from warden.storage.work_tables import AccountSync
-from warden.workflow.errors import InvalidState
+from warden.workflow.errors import InvalidState, ReasonRequired
 from warden.workflow.loading import get_owned
 from warden.workflow.organisations import sso_secret_owner
 from warden.workflow.permissions import Permission, authorize
@@ -97,6 +97,28 @@ def set_credentials(sessions: sessionmaker[Session], principal: Principal, accou
             next_fetch_at=clock(), failures=0, last_error=""))
         unit.record("account.credentials_set", _object(account),
                     details={"replaced": replaced, "key_id": cipher.key_id_of(account.credentials)})
+
+
+def disconnect(sessions: sessionmaker[Session], principal: Principal, account_id: uuid.UUID, reason: str,
+               clock: Clock = utcnow) -> None:
+    """Forget the account's credentials and stop fetching it (a stolen or retired account).
+
+    Posts already scheduled for it stay queued: connecting it again lets them go out within the
+    policy's late window, otherwise they end missed and alerted, never silently dropped."""
+    authorize(principal, Permission.ACCOUNT_ADMIN)
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRequired("say why the account is disconnected")
+    with Unit(sessions, principal, clock) as unit:
+        account = get_owned(unit.session, SocialAccount, account_id, principal.organisation_id, lock=True)
+        if account.credentials is None and account.health == "disconnected":
+            raise InvalidState("the account is not connected")
+        account.credentials = None
+        account.health, account.health_detail = "disconnected", f"Disconnected by {principal.name[:100]}"
+        unit.session.execute(update(AccountSync).where(AccountSync.account_id == account.id).values(
+            lease_owner=None, lease_until=None, last_error=""))
+        unit.record("account.disconnected", _object(account), justification=reason[:2000],
+                    details={"network": account.network})
 
 
 def read_credentials(session: Session, organisation_id: uuid.UUID, account_id: uuid.UUID,

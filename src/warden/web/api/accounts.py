@@ -60,3 +60,14 @@ def add_account(body: AccountIn, principal: Caller, state: State) -> AccountOut:
 @router.get("/{account_id}", response_model=AccountOut)
 def get_account(account_id: uuid.UUID, principal: Caller, state: State) -> AccountOut:
     return queries.get_account(state.sessions, principal, account_id)
+
+
+class DisconnectIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why: recorded in the audit log.")
+
+
+@router.post("/{account_id}/disconnect", response_model=AccountOut)
+def disconnect_account(account_id: uuid.UUID, body: DisconnectIn, principal: Caller, state: State) -> AccountOut:
+    """Forget the account's credentials and stop fetching it; scheduled posts stay queued."""
+    accounts.disconnect(state.sessions, principal, account_id, body.reason, clock=state.clock)
+    return queries.get_account(state.sessions, principal, account_id)

@@ -33,6 +33,7 @@ from warden.web.identity import authenticate
 from warden.web.oidc import safe_return_to
 from warden.web.state import WebState
 from warden.workflow import connecting
+from warden.workflow.principal import Principal
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 #: A browser navigation from the network, not an API call: not in the OpenAPI document.
@@ -75,27 +76,40 @@ def _failure(error: ConnectFailed) -> Response:
     return response
 
 
+def begin(request: Request, state: WebState, principal: Principal, account_id: uuid.UUID, *, return_to: str,
+          client_id: str | None, client_secret: Secret[str] | None) -> tuple[str, str]:
+    """Start connecting for this browser (the API and the console): the network's authorisation URL
+    and the browser's binding, which ``keep_binding`` puts in a cookie; only that browser (or the
+    same member) may complete the flow."""
+    binding = request.cookies.get(binding_cookie_name(state), "")
+    if not _BINDING.fullmatch(binding):
+        binding = secrets.token_urlsafe(32)
+    with httpx.Client(timeout=connecting.NETWORK_TIMEOUT, follow_redirects=False) as http:
+        url = connecting.begin_connect(state.sessions, principal, state.cipher, http, account_id=account_id,
+                                       redirect_uri=callback_url(state, request), browser_binding=binding,
+                                       return_to=safe_return_to(return_to), client_id=client_id,
+                                       client_secret=client_secret, clock=state.clock)
+    return url, binding
+
+
+def keep_binding(response: Response, state: WebState, binding: str) -> None:
+    response.set_cookie(binding_cookie_name(state), binding, max_age=int(connecting.LIFETIME.total_seconds()),
+                        path="/", secure=state.settings.cookie_secure, httponly=True, samesite="lax")
+    response.headers["cache-control"] = "no-store"
+
+
 @router.post("/{account_id}/connect", response_model=ConnectOut)
 def start_connect(account_id: uuid.UUID, request: Request, response: Response, principal: Caller, state: State,
                   body: Annotated[ConnectIn | None, Body()] = None) -> Response | ConnectOut:
     """Connect the account with the network's OAuth flow; audited."""
     body = body or ConnectIn()
-    return_to = safe_return_to(body.return_to)
-    binding = request.cookies.get(binding_cookie_name(state), "")
-    if not _BINDING.fullmatch(binding):
-        binding = secrets.token_urlsafe(32)
     secret = Secret(body.client_secret.get_secret_value()) if body.client_secret is not None else None
     try:
-        with httpx.Client(timeout=connecting.NETWORK_TIMEOUT, follow_redirects=False) as http:
-            url = connecting.begin_connect(state.sessions, principal, state.cipher, http, account_id=account_id,
-                                           redirect_uri=callback_url(state, request), browser_binding=binding,
-                                           return_to=return_to, client_id=body.client_id, client_secret=secret,
-                                           clock=state.clock)
+        url, binding = begin(request, state, principal, account_id, return_to=body.return_to,
+                             client_id=body.client_id, client_secret=secret)
     except ConnectFailed as error:
         return _failure(error)
-    response.set_cookie(binding_cookie_name(state), binding, max_age=int(connecting.LIFETIME.total_seconds()),
-                        path="/", secure=state.settings.cookie_secure, httponly=True, samesite="lax")
-    response.headers["cache-control"] = "no-store"
+    keep_binding(response, state, binding)
     return ConnectOut(authorize_url=url)
 
 

@@ -47,6 +47,8 @@ NOTICES: Mapping[str, str] = {
     "verdict": "Thank you: your view of the finding was recorded.",
     "locked": "Lockdown is on: publishing and network actions are suspended for everyone.",
     "unlocked": "Lockdown is lifted: publishing and network actions resume.",
+    "connected": "The account is connected: Warden holds its sign-in and starts reading it.",
+    "disconnected": "The account is disconnected: Warden forgot its sign-in and stopped reading it.",
     "register_added": "The entry was added to the register; checks use it from now on.",
     "register_removed": "The entry was removed from the register.",
     "member_added": "The member was added; they can sign in now.",
