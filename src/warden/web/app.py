@@ -53,6 +53,7 @@ def create_app(settings: Settings, engine: Engine | None = None, *, hasher: Pass
     app.include_router(api)
     console.install(app)  # the browser console at / (pages, /static)
     errors.install(app)
+    console.install_error_pages(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=UPLOAD_PATHS,
                        upload_bytes=media.MAX_UPLOAD_BODY)
     app.add_middleware(SecurityHeadersMiddleware)  # last added = outermost: even a 413 or a 500 gets the headers

@@ -288,3 +288,16 @@ def test_unknown_things_are_html_pages_for_people(web: Web, north: Tenant) -> No
     assert missing.status_code == 404 and "Page not found" in missing.text
     bad: Any = client.get("/drafts/not-a-uuid")
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("text/html")
+
+
+def test_an_unknown_address_answers_a_browser_with_a_page_and_the_api_with_json(web: Web, north: Tenant) -> None:
+    client = web.client()
+    page = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Page not found" in page.text and "Sign out" not in page.text
+    assert client.get("/api/v1/no-such-thing", headers={"accept": "text/html"}).json()["error"]["code"] == "not_found"
+    assert client.get("/no-such-page").json()["error"]["code"] == "not_found"  # not a browser
+    member = web.client()
+    console_sign_in(member, north, "moderator")
+    signed_in = member.get("/no-such-page/<script>alert(1)</script>", headers={"accept": "text/html"})
+    assert signed_in.status_code == 404 and "Sign out" in signed_in.text and "<script>alert" not in signed_in.text

@@ -9,9 +9,12 @@ inline script, no inline style, no event-handler attributes.
 
 from __future__ import annotations
 
+import contextlib
 from importlib import resources
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
@@ -26,8 +29,10 @@ from warden.web.console import (
     pages_inbox,
     pages_policy,
 )
+from warden.web.console.guard import TITLES, SignInRequired, error_page, resolve_caller
+from warden.web.errors import response_for
 
-__all__ = ["install"]
+__all__ = ["install", "install_error_pages"]
 
 
 class ConsoleStatic(StaticFiles):
@@ -52,3 +57,22 @@ def install(app: FastAPI) -> None:
     for module in (pages_auth, pages_compose, pages_approvals, pages_inbox, pages_accounts, pages_policy,
                    pages_audit, pages_dashboard, pages_admin):
         app.include_router(module.router)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """An address that matches no route answers a browser with a page, not the API's JSON
+    (after ``errors.install``, whose handler it replaces for these errors)."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        wants_page = (not request.url.path.startswith("/api/")
+                      and "text/html" in request.headers.get("accept", ""))
+        if not wants_page or not 400 <= error.status_code < 500:
+            return response_for(error)
+        with contextlib.suppress(SignInRequired):
+            resolve_caller(request)  # a signed-in member keeps the menu
+        message = ("There is no page at this address. Check the address, or start again from the menu."
+                   if error.status_code == 404 else "The request could not be handled.")
+        return error_page(request, error.status_code, TITLES.get(error.status_code, "That did not work"), message)
+
+    app.add_exception_handler(StarletteHTTPException, handle)

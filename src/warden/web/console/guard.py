@@ -61,7 +61,8 @@ def local_path(target: str | None, default: str = "/") -> str:
     return target
 
 
-def _resolve(request: Request) -> Caller:
+def resolve_caller(request: Request) -> Caller:
+    """The signed-in member of this request (``SignInRequired`` when there is none)."""
     cached: Caller | None = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
@@ -78,7 +79,7 @@ def _resolve(request: Request) -> Caller:
 
 
 def page_caller(request: Request) -> Caller:
-    caller = _resolve(request)
+    caller = resolve_caller(request)
     if caller.mfa_enrolment_required:
         raise Redirect("/account/second-factor")
     return caller
@@ -91,7 +92,7 @@ def _same_site(request: Request) -> None:
 
 def form_caller(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Caller:
     """A state-changing request: signed in, same site, and carrying the session's CSRF token."""
-    caller = _resolve(request)
+    caller = resolve_caller(request)
     _same_site(request)
     assert caller.session_id is not None
     get_state(request).csrf.verify(caller.session_id, request.headers.get(CSRF_HEADER) or csrf_token)
@@ -102,7 +103,7 @@ def form_caller(request: Request, csrf_token: Annotated[str, Form(max_length=200
 
 def enrolling_form_caller(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> Caller:
     """As ``form_caller``, for a member who still has to enrol a second factor (enrolling, signing out)."""
-    caller = _resolve(request)
+    caller = resolve_caller(request)
     _same_site(request)
     assert caller.session_id is not None
     get_state(request).csrf.verify(caller.session_id, request.headers.get(CSRF_HEADER) or csrf_token)

@@ -27,8 +27,8 @@ from warden.web.console.guard import (
     FormCaller,
     PageCaller,
     SignInRequired,
-    _resolve,
     local_path,
+    resolve_caller,
     see_other,
 )
 from warden.web.console.templating import render
@@ -66,7 +66,7 @@ def _code_page(request: Request, pending: str, next_path: str, *, status: int = 
 def sign_in_page(request: Request, next: str = "/", signed_out: str = "", organisation: str = "") -> Response:
     """``organisation``: the organisation's sign-in name, filled in (and its single sign-on offered)."""
     try:
-        _resolve(request)
+        resolve_caller(request)
         return see_other(local_path(next))
     except SignInRequired:
         return _sign_in_page(request, next_path=local_path(next), signed_out=signed_out == "1",
@@ -172,7 +172,7 @@ def revoke_session(request: Request, caller: FormCaller, session_id: Short = "")
 
 @router.get("/account/second-factor")
 def second_factor_page(request: Request) -> Response:
-    caller = _resolve(request)
+    caller = resolve_caller(request)
     return render(request, "second_factor.html", caller=caller, enrolment=None, codes=None,
                   required=caller.mfa_enrolment_required, enabled=caller.mfa_enabled, error="", current="sessions")
 
