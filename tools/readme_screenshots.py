@@ -35,7 +35,7 @@ def main() -> None:
     options.out.mkdir(parents=True, exist_ok=True)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        demo = subprocess.Popen([sys.executable, "-m", "warden", "demo", "--port", str(port), "--directory", tmp],
+        demo = subprocess.Popen([sys.executable, "-m", "warden", "demo", "--port", str(port), "--directory", tmp],  # noqa: S603
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert demo.stdout is not None
         logins: dict[str, str] = {}
