@@ -281,6 +281,10 @@ class Draft(Base):
     decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column()
     scheduled_for: Mapped[datetime | None] = mapped_column()
+    #: A reply from a case (``workflow.cases.reply``): the inbound message it answers, and that message's
+    #: network id, published as the post's ``in_reply_to``. Both None for an ordinary post.
+    reply_to_message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _created()
 

@@ -28,7 +28,7 @@ from warden.domain.decision import Decision
 from warden.domain.enums import AccountType, Direction, OutboundAction, action_rank
 from warden.domain.errors import InvalidInput
 from warden.engine import MAX_TEXT_CHARS, validate_text
-from warden.storage.tables import Approval, Draft, DraftMedia, Organisation, SocialAccount
+from warden.storage.tables import Approval, Draft, DraftMedia, Message, Organisation, SocialAccount
 from warden.workflow import checking, media, outbox
 from warden.workflow.errors import Forbidden, InvalidState, LockedDown, NotFound, ReasonRequired
 from warden.workflow.loading import get_owned, organisation, require_version
@@ -101,11 +101,24 @@ def _check(unit: Unit, org: Organisation, draft: Draft) -> tuple[Decision, Accou
     return worst
 
 
+def _publishes(principal: Principal, draft: Draft) -> bool:
+    """Whether the author's allowed drafts go out without approval: publishers', and moderators' replies
+    from their cases (answering the public is their work; a risky reply is still held or blocked)."""
+    if principal.has_role(Role.PUBLISHER, draft.team_id):
+        return True
+    return draft.reply_to_message_id is not None and allowed(principal, Permission.CASE_WORK, draft.team_id)
+
+
+def _write_permission(draft: Draft) -> Permission:
+    """A reply is written by those who work the case; any other draft by its team's writers."""
+    return Permission.CASE_WORK if draft.reply_to_message_id is not None else Permission.DRAFT_WRITE
+
+
 def _after_check(unit: Unit, org: Organisation, draft: Draft, action_name: str) -> Decision:
     decision, account_type = _check(unit, org, draft)
     row = checking.store_decision(unit.session, org.id, "draft", draft.id, decision, account_type)
     before = _state(draft)
-    publisher = unit.principal.has_role(Role.PUBLISHER, draft.team_id)
+    publisher = _publishes(unit.principal, draft)
     draft.decision_id, draft.acknowledged_at, draft.updated_at = row.id, None, unit.clock()
     draft.state = {
         OutboundAction.BLOCK: "blocked",
@@ -118,6 +131,8 @@ def _after_check(unit: Unit, org: Organisation, draft: Draft, action_name: str) 
                 policy_revision=decision.policy_revision, detector_versions=dict(decision.detector_versions),
                 details={"decision": decision.action.value, "categories": list(decision.categories),
                          "decision_id": str(row.id)})
+    if draft.state == "allowed":
+        _send_reply(unit, draft)
     return decision
 
 
@@ -153,7 +168,7 @@ def submit_draft(sessions: sessionmaker[Session], principal: Principal, draft_id
     """Run the risk check and move the draft to what its decision requires."""
     with Unit(sessions, principal, clock) as unit:
         draft = _load(unit, draft_id, expected_version)
-        authorize(principal, Permission.DRAFT_WRITE, draft.team_id)
+        authorize(principal, _write_permission(draft), draft.team_id)
         if draft.author_id != principal.member_id:
             raise Forbidden("only the author submits a draft")
         _require_state(draft, "draft", "changes_requested")
@@ -163,7 +178,7 @@ def submit_draft(sessions: sessionmaker[Session], principal: Principal, draft_id
 def _authored(unit: Unit, draft_id: uuid.UUID, expected_version: int) -> Draft:
     """The draft, for a change of its content by its author."""
     draft = _load(unit, draft_id, expected_version)
-    authorize(unit.principal, Permission.DRAFT_WRITE, draft.team_id)
+    authorize(unit.principal, _write_permission(draft), draft.team_id)
     if draft.author_id != unit.principal.member_id:
         raise Forbidden("only the author edits a draft")
     _require_state(draft, *sorted(EDITABLE))
@@ -256,8 +271,14 @@ def acknowledge_warning(sessions: sessionmaker[Session], principal: Principal, d
         if draft.author_id != principal.member_id:
             raise Forbidden("only the author acknowledges a warning on their draft")
         _require_state(draft, "warned")
-        state = "allowed" if principal.has_role(Role.PUBLISHER, draft.team_id) else "held"
-        _move(unit, draft, state, "draft.warning_acknowledged", acknowledged_at=clock())
+        _acknowledged(unit, draft)
+
+
+def _acknowledged(unit: Unit, draft: Draft) -> None:
+    state = "allowed" if _publishes(unit.principal, draft) else "held"
+    _move(unit, draft, state, "draft.warning_acknowledged", acknowledged_at=unit.clock())
+    if state == "allowed":
+        _send_reply(unit, draft)
 
 
 def _review(unit: Unit, draft_id: uuid.UUID, expected_version: int, permission: Permission) -> Draft:
@@ -282,6 +303,7 @@ def approve(sessions: sessionmaker[Session], principal: Principal, draft_id: uui
         _require_state(draft, "held")
         _approval(unit, draft, "approved", "")
         _move(unit, draft, "approved", "draft.approved")
+        _send_reply(unit, draft)
 
 
 def reject(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
@@ -321,6 +343,7 @@ def override_block(sessions: sessionmaker[Session], principal: Principal, draft_
         _require_state(draft, "blocked")
         _approval(unit, draft, "override", reason)
         _move(unit, draft, "approved", "draft.block_overridden", justification=reason)
+        _send_reply(unit, draft)
 
 
 def schedule(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, expected_version: int,
@@ -355,6 +378,48 @@ def withdraw(sessions: sessionmaker[Session], principal: Principal, draft_id: uu
         if draft.state == "scheduled":
             outbox.cancel_for_draft(unit, draft)
         _move(unit, draft, "withdrawn", "draft.withdrawn")
+
+
+# ------------------------------------------------------------------------------- replies
+
+def _send_reply(unit: Unit, draft: Draft) -> bool:
+    """A reply that may go out (allowed, or approved) is scheduled at once: a case's answer is not
+    held for a time. During a lockdown it stays as it is; once the lockdown is lifted a publisher or
+    an approver schedules it as any draft. Ordinary drafts are left to their authors to schedule."""
+    if draft.reply_to_message_id is None or draft.state not in ("allowed", "approved"):
+        return False
+    if organisation(unit.session, draft.organisation_id).locked_down:
+        return False
+    account = get_owned(unit.session, SocialAccount, uuid.UUID(str(draft.account_ids[0])), draft.organisation_id)
+    settings = checking.engine_for(unit.session, draft.organisation_id).policy.pack.settings
+    now = unit.clock()
+    outbox.enqueue_draft(unit, draft, [account], now, timedelta(minutes=settings.late_publish_minutes))
+    _move(unit, draft, "scheduled", "draft.scheduled", scheduled_for=now)
+    return True
+
+
+def create_reply(unit: Unit, account: SocialAccount, message: Message, text: str, *,
+                 acknowledge_warnings: bool = False) -> tuple[Draft, Decision]:
+    """Inside ``workflow.cases.reply``'s transaction (which has checked the case, the message and the
+    caller): a draft from ``account`` answering ``message``, checked as an outbound post of that account
+    and moved as any draft is: blocked and held replies wait for an approver; an allowed one (or a
+    warned one whose author acknowledged the warning) is scheduled at once, through the outbox."""
+    validate_text(text, MAX_TEXT_CHARS)
+    principal = unit.principal
+    assert principal.member_id is not None
+    now = unit.clock()
+    draft = Draft(organisation_id=account.organisation_id, team_id=account.team_id, author_id=principal.member_id,
+                  account_ids=[str(account.id)], text=text, state="draft", reply_to_message_id=message.id,
+                  in_reply_to=message.network_id, created_at=now, updated_at=now)
+    unit.session.add(draft)
+    unit.session.flush()
+    unit.record("draft.created", _object(draft), after=_state(draft),
+                details={"reply_to": {"message": str(message.id), "network_id": message.network_id[:200],
+                                      "account": account.handle[:200]}})
+    decision = _after_check(unit, organisation(unit.session, account.organisation_id), draft, "draft.submitted")
+    if acknowledge_warnings and draft.state == "warned":
+        _acknowledged(unit, draft)
+    return draft, decision
 
 
 # ------------------------------------------------------------------------ what is offered

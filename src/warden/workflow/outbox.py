@@ -59,11 +59,12 @@ def _state(post: OutboxPost) -> dict[str, object]:
 def enqueue_draft(unit: Unit, draft: Draft, accounts: Sequence[SocialAccount], when: datetime,
                   late_window: timedelta) -> None:
     """Called by ``drafts.schedule`` inside its transaction: the outbox rows
-    are committed with the scheduling, or not at all."""
+    are committed with the scheduling, or not at all. A reply (from a case) carries the network id of
+    the message it answers."""
     for account in accounts:
         unit.session.add(OutboxPost(organisation_id=draft.organisation_id, draft_id=draft.id, account_id=account.id,
-                                    text=draft.text, due_at=when, late_until=when + late_window,
-                                    created_at=unit.clock()))
+                                    text=draft.text, in_reply_to=draft.in_reply_to, due_at=when,
+                                    late_until=when + late_window, created_at=unit.clock()))
 
 
 def cancel_for_draft(unit: Unit, draft: Draft) -> None:
