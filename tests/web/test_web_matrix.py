@@ -318,6 +318,13 @@ def _new_case(m: Matrix) -> uuid.UUID:
     return m.received().case_id
 
 
+def _reply(m: Matrix, role: str, actor: Tenant) -> Call:
+    got = m.received("When is the next neighbourhood meeting?")
+    return Call(f"{API}/cases/{got.case_id}/replies", {
+        "expected_version": m.case_version(got.case_id), "message_id": str(got.message_id),
+        "text": "Thank you for asking: it is on Tuesday at 7pm in the library."})
+
+
 def _inbound(m: Matrix, role: str, actor: Tenant) -> Call:
     key = uuid.uuid4().hex[:12]
     return Call(f"{API}/accounts/{m.north.corporate}/messages", {
@@ -374,6 +381,8 @@ OPS: dict[tuple[str, str], Op] = {
         "assign", _new_case, assignee_id=str(m.north.member_ids["moderator"]))(m, r, a)),
     ("POST", "/cases/{case_id}/actions"): Op(MODERATORS, case_action("actions", _new_case, action="escalate")),
     ("POST", "/cases/{case_id}/close"): Op(MODERATORS, case_action("close", _new_case, reason="Dealt with")),
+    ("POST", "/cases/{case_id}/replies"): Op(MODERATORS, _reply),
+    ("GET", "/cases/{case_id}/replies"): Op(CASE_READERS, lambda m, r, a: Call(f"{API}/cases/{_new_case(m)}/replies")),
     ("POST", "/cases/{case_id}/reopen"): Op(MODERATORS, case_action("reopen", Matrix.closed_case,
                                                                     reason="Author wrote again")),
     ("GET", "/messages/{message_id}"): Op(CASE_READERS, lambda m, r, a: Call(

@@ -1,9 +1,11 @@
-"""The inbound workflow: messages arriving for an account, the cases that hold them, and moderators' work."""
+"""The inbound workflow: messages arriving for an account, the cases that hold them, and moderators' work,
+replies included (a reply is a draft of the case's account, checked and approved as any draft)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
@@ -13,7 +15,7 @@ from warden.web import queries
 from warden.web.api.deps import Caller, PageParams, State
 from warden.web.idempotency import IdempotentRoute
 from warden.web.pagination import Page
-from warden.web.schemas import CaseOut, CaseSummary, MessageOut, ReceivedOut
+from warden.web.schemas import CaseOut, CaseSummary, DraftOut, MessageOut, ReceivedOut
 from warden.workflow import cases
 from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import system
@@ -35,9 +37,41 @@ class AssignIn(Versioned):
 
 
 class ActionIn(Versioned):
-    action: Literal["hide", "unhide", "delete", "reply", "block_author", "escalate", "mark_lawful"]
+    action: Literal["hide", "unhide", "delete", "block_author", "escalate", "mark_lawful"] = Field(
+        description="A reply carries its text: POST /cases/{case_id}/replies.")
     reason: str = REASON
     message_id: uuid.UUID | None = None
+
+
+class ReplyIn(Versioned):
+    message_id: uuid.UUID = Field(description="The message of this case the reply answers.")
+    text: str = Field(min_length=1, max_length=65_536)
+    acknowledge_warnings: bool = Field(default=False, description="If the check warns, send it all the same "
+                                                                   "(the acknowledgement is audited).")
+
+
+class ReplyOut(DraftOut):
+    """The reply's draft, with its decision: ``scheduled`` (it goes out now), ``warned`` (acknowledge the
+    warning: POST /drafts/{id}/acknowledge), ``held`` or ``blocked`` (an approver decides)."""
+
+    case_id: uuid.UUID
+    message_id: uuid.UUID
+    in_reply_to: str = Field(description="The answered message's id on the network.")
+
+
+class ReplySummary(BaseModel):
+    draft_id: uuid.UUID
+    message_id: uuid.UUID
+    in_reply_to: str
+    author_id: uuid.UUID
+    text: str
+    state: str
+    version: int
+    decision_action: str | None
+    reasons: list[dict[str, Any]]
+    review_reason: str = Field(description="The approver's words on a rejection or a request for changes.")
+    scheduled_for: datetime | None
+    created_at: datetime
 
 
 class CloseIn(Versioned):
@@ -92,6 +126,27 @@ def act(case_id: uuid.UUID, body: ActionIn, principal: Caller, state: State) -> 
     cases.act(state.sessions, principal, case_id, body.action, body.expected_version, body.reason,
               body.message_id, clock=state.clock)
     return queries.case_after_action(state.sessions, principal, case_id)
+
+
+@router.post("/{case_id}/replies", response_model=ReplyOut, status_code=201)
+def reply(case_id: uuid.UUID, body: ReplyIn, principal: Caller, state: State) -> ReplyOut:
+    """Reply to one message of the case. The reply is checked as an outbound post of the case's account and
+    follows the draft workflow: an allowed reply (or a warned one, acknowledged) is scheduled at once and
+    published once, as a reply to the message; a held or blocked one waits in the approvals queue. Refused
+    during a lockdown (423), on a closed case and where the network cannot answer that message, such as a
+    direct message (409)."""
+    done = cases.reply(state.sessions, principal, case_id, body.message_id, body.text, body.expected_version,
+                       acknowledge_warnings=body.acknowledge_warnings, clock=state.clock)
+    draft = queries.draft_after_action(state.sessions, principal, done.draft_id)
+    [view] = [r for r in cases.replies(state.sessions, principal, case_id) if r.draft_id == done.draft_id]
+    return ReplyOut(**draft.model_dump(), case_id=case_id, message_id=view.message_id, in_reply_to=view.in_reply_to)
+
+
+@router.get("/{case_id}/replies", response_model=list[ReplySummary])
+def list_replies(case_id: uuid.UUID, principal: Caller, state: State) -> list[ReplySummary]:
+    """The case's replies, oldest first, with where each stands."""
+    return [ReplySummary.model_validate(r, from_attributes=True)
+            for r in cases.replies(state.sessions, principal, case_id)]
 
 
 @router.post("/{case_id}/close", response_model=CaseOut)
