@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, SeedAccount, SeedConfig
 from mastodon_mock.testing import MockServer
 
+from mastodon_seed import mastodon_with
 from warden.auth.keys import generate_key
 
 PASSWORD = "Quartz-Lantern-Meadow-9172"
@@ -75,8 +75,7 @@ def test_add_names_the_bad_lines_of_a_replay_file(initialised: Path) -> None:
 
 @pytest.fixture
 def mastodon_server() -> Iterator[MockServer]:
-    seed = SeedConfig(accounts=[SeedAccount(username="police", display_name="Police", access_token="seed_police")])
-    with MockServer(config=MastodonMockConfig(database=DatabaseConfig(path=":memory:"), seed=seed)) as server:
+    with mastodon_with("police") as server:
         yield server
 
 

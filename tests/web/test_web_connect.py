@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import respx
-from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, SeedAccount, SeedConfig
 from mastodon_mock.testing import MockServer
 from sqlalchemy import select
 from web_org import HASHER, PASSWORD, Client, Tenant, Web
 
+from mastodon_seed import mastodon_with
 from warden.storage.tables import AuditEntryRow, SocialAccount
 from warden.workflow import organisations
 from warden.workflow.accounts import read_credentials
@@ -33,9 +33,7 @@ META_APP_ID, META_APP_SECRET = "1234567890", "meta-app-secret"
 
 @pytest.fixture(scope="module")
 def mastodon_server() -> Iterator[MockServer]:
-    seed = SeedConfig(accounts=[SeedAccount(username="police", display_name="Police", access_token="seed_police"),
-                                SeedAccount(username="alice", display_name="Alice", access_token="seed_alice")])
-    with MockServer(config=MastodonMockConfig(database=DatabaseConfig(path=":memory:"), seed=seed)) as server:
+    with mastodon_with("police", "alice") as server:
         yield server
 
 

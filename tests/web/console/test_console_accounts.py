@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from console_browser import Console
-from mastodon_mock.config import DatabaseConfig, MastodonMockConfig, SeedAccount, SeedConfig
 from mastodon_mock.testing import MockServer
 from sqlalchemy import delete, update
 from web_org import PASSWORD
 
+from mastodon_seed import mastodon_with
 from warden.storage.tables import Organisation, SocialAccount
 from warden.storage.work_tables import AccountOAuthState, AccountSync
 from warden.workflow import accounts
@@ -73,8 +73,7 @@ def test_only_administrators_are_offered_the_lockdown(console: Console) -> None:
 
 @pytest.fixture
 def mastodon_server() -> Iterator[MockServer]:
-    seed = SeedConfig(accounts=[SeedAccount(username="police", display_name="Police", access_token="seed_police")])
-    with MockServer(config=MastodonMockConfig(database=DatabaseConfig(path=":memory:"), seed=seed)) as server:
+    with mastodon_with("police") as server:
         yield server
 
 
