@@ -39,8 +39,8 @@ from warden.workflow.principal import Principal, Role
 from warden.workflow.unit import Clock, Unit, utcnow
 
 __all__ = ["Incoming", "Received", "Replied", "ReplyView", "TargetView", "act", "assign", "available_actions",
-           "check_reply", "close", "receive", "reopen", "replies", "reply", "reply_problem", "reply_targets",
-           "verdict", "view_message"]
+           "check_reply", "close", "receive", "reopen", "replies", "reply", "reply_problem", "reply_problems",
+           "reply_target", "reply_targets", "verdict", "view_message"]
 
 SEVERITY = {InboundAction.NONE: 0, InboundAction.REDIRECT: 1, InboundAction.REVIEW: 1, InboundAction.HIDE: 2,
             InboundAction.HIDE_AND_ESCALATE: 3, InboundAction.ESCALATE_URGENT: 4}
@@ -349,6 +349,19 @@ def reply_problem(network: str, kind: str, handle: str = "") -> str | None:
     return None
 
 
+def reply_problems(sessions: sessionmaker[Session], principal: Principal,
+                   case_id: uuid.UUID) -> dict[uuid.UUID, str | None]:
+    """For each message of the case: why Warden cannot answer it (``reply_problem``), or None."""
+    with sessions() as session:
+        case = get_owned(session, Case, case_id, principal.organisation_id)
+        account = get_owned(session, SocialAccount, case.account_id, principal.organisation_id)
+        authorize(principal, Permission.CASE_READ, account.team_id)
+        kinds = session.execute(select(Message.id, Message.kind).where(
+            Message.organisation_id == principal.organisation_id, Message.account_id == case.account_id,
+            Message.thread_key == case.thread_key)).all()
+        return {ident: reply_problem(account.network, kind, account.handle) for ident, kind in kinds}
+
+
 def _case_message(unit: Unit, case: Case, message_id: uuid.UUID) -> Message:
     message = get_owned(unit.session, Message, message_id, unit.principal.organisation_id)
     if message.account_id != case.account_id or message.thread_key != case.thread_key:
@@ -470,6 +483,7 @@ class TargetView:
     text: str | None
     decision_action: str | None
     reasons: list[dict[str, object]]
+    case_readable: bool  # whether the viewer may open the case
 
 
 def reply_targets(sessions: sessionmaker[Session], principal: Principal,
@@ -489,15 +503,15 @@ def reply_targets(sessions: sessionmaker[Session], principal: Principal,
             .where(Draft.organisation_id == principal.organisation_id, Draft.id.in_(list(draft_ids)))).all()
         found = {}
         for draft_id, team_id, message, handle, decision, found_case in rows:
-            if not (allowed(principal, Permission.DRAFT_READ, team_id)
-                    or allowed(principal, Permission.CASE_READ, team_id)):
+            case_readable = allowed(principal, Permission.CASE_READ, team_id)
+            if not (case_readable or allowed(principal, Permission.DRAFT_READ, team_id)):
                 continue
             found[draft_id] = TargetView(
                 draft_id=draft_id, case_id=found_case, message_id=message.id, account_handle=handle,
                 kind=message.kind, author_handle=message.author_handle, author_name=message.author_name,
                 sent_at=message.sent_at, hidden=message.hidden, text=None if message.hidden else message.text,
                 decision_action=decision.action if decision else None,
-                reasons=list(decision.reasons) if decision else [])
+                reasons=list(decision.reasons) if decision else [], case_readable=case_readable)
         return found
 
 

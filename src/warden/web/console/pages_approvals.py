@@ -18,6 +18,7 @@ from warden.web.console import forms, queues
 from warden.web.console.explain import ACTION_LABELS, ACTION_TONES
 from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller, see_other
 from warden.web.console.pages_compose import _refused, draft_page, fitted
+from warden.web.console.pages_inbox import reply_targets
 from warden.web.console.templating import render
 from warden.web.identity import Caller, resolve_session
 from warden.web.state import get_state
@@ -39,9 +40,10 @@ def _queue_page(request: Request, caller: Caller, status: int = 200, **extra: An
         found = media.of_drafts(session, caller.principal.organisation_id, [item.draft.id for item in items])
     images = {draft_id: [(info, fitted(info.width, info.height, THUMBNAIL)) for info in infos]
               for draft_id, infos in found.items()}
+    replies = reply_targets(state.sessions, caller.principal, [item.draft.id for item in items])
     return render(request, "approvals.html", status=status, items=items, offered=offered, images=images,
                   risk_labels=RISK_LABELS, action_labels=ACTION_LABELS, tones=ACTION_TONES, current="approvals",
-                  **extra)
+                  replies=replies, **extra)
 
 
 @router.get("/approvals")

@@ -20,6 +20,7 @@ from warden.web.console import forms, reads
 from warden.web.console.explain import Explained, explain
 from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller, see_other
 from warden.web.console.highlight import Piece, pieces
+from warden.web.console.pages_inbox import reply_targets
 from warden.web.console.templating import LOCAL, render
 from warden.web.errors import status_for
 from warden.web.identity import Caller
@@ -257,7 +258,8 @@ def draft_page(request: Request, caller: Caller, draft_id: uuid.UUID, *, status:
                   images=image_views(draft.text, images, draft.decision.reasons if draft.decision else []),
                   max_images=media.MAX_PER_DRAFT, max_alt=media.MAX_ALT_CHARS,
                   refused=media.publishing_problems(state.sessions, principal.organisation_id, draft.account_ids,
-                                                    bool(images)))
+                                                    bool(images)),
+                  reply=reply_targets(state.sessions, principal, [draft_id]).get(draft_id))
 
 
 @router.get("/drafts/{draft_id}")

@@ -1,5 +1,10 @@
 """The inbox (cases across accounts, filtered, most urgent first) and the case view
-(thread, findings and reasons, offered actions, assignment, SLA clock).
+(thread, findings and reasons, offered actions, assignment, SLA clock, replies).
+
+A reply is written on the case page with compose's live check (the same partial:
+findings highlighted, reasons in the policy's words) and sent with
+``workflow.cases.reply``: it becomes a draft that an approver sees, with the message
+it answers, when the check holds or blocks it.
 
 A hidden message's text is withheld until the viewer reveals it, and revealing it
 goes through ``workflow.cases.view_message``, which audits the look. Text the
@@ -17,6 +22,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from warden.domain.errors import InvalidInput, WardenError
+from warden.engine import MAX_TEXT_CHARS
 from warden.web import queries
 from warden.web.console import forms, queues, reads
 from warden.web.console.explain import ACTION_LABELS, ACTION_TONES, SENSITIVE_INBOUND, Explained, explain, plain
@@ -27,17 +33,33 @@ from warden.web.identity import Caller
 from warden.web.pagination import PageRequest
 from warden.web.schemas import MessageOut
 from warden.web.state import get_state
-from warden.workflow import cases
+from warden.workflow import cases, drafts
+from warden.workflow.principal import Principal
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Short = Annotated[str, Form(max_length=4000)]
+Text = Annotated[str, Form(max_length=MAX_TEXT_CHARS)]
 STATES = {"open": "Open (not closed)", "new": "New", "assigned": "Assigned", "actioned": "Actioned",
           "closed": "Closed", "all": "All"}
 ACTION_NAMES = {"assign": "Assign", "hide": "Hide", "unhide": "Unhide", "delete": "Delete", "reply": "Reply",
                 "block_author": "Block the author", "escalate": "Escalate", "mark_lawful": "Mark as lawful",
                 "close": "Close the case", "reopen": "Reopen"}
-MESSAGE_ACTIONS = ("hide", "unhide", "delete", "reply", "block_author")
+MESSAGE_ACTIONS = ("hide", "unhide", "delete", "block_author")  # a reply has its own form (``reply``)
 NEEDS_REASON = frozenset({"unhide", "delete", "block_author", "mark_lawful", "reopen"})
+REPLY_LABELS = {"draft": "Not sent", "allowed": "Ready to send", "warned": "Warning to acknowledge",
+                "held": "Waiting for approval", "blocked": "Blocked: waiting for an approver",
+                "approved": "Approved", "changes_requested": "Changes requested", "rejected": "Rejected",
+                "scheduled": "Sending", "withdrawn": "Withdrawn", "published": "Sent",
+                "publish_failed": "Could not be sent"}
+REPLY_TONES = {"draft": "info", "allowed": "ok", "warned": "warn", "held": "hold", "blocked": "bad",
+               "approved": "ok", "changes_requested": "warn", "rejected": "bad", "scheduled": "ok",
+               "withdrawn": "info", "published": "ok", "publish_failed": "bad"}
+REPLY_OUTCOMES = {
+    "allow": "No concerns found: it is sent as soon as you send it.",
+    "warn": "A warning: tick the box to say you have read it, or it waits for you to acknowledge it.",
+    "hold": "An approver must approve it before it is sent.",
+    "block": "Blocked: it is not sent unless an approver overrides the block with a written reason.",
+}
 
 
 @router.get("/inbox")
@@ -97,12 +119,46 @@ def case_page(request: Request, caller: Caller, case_id: uuid.UUID, *, status: i
     names = reads.member_names(web.sessions, principal, [case.assignee_id])
     handles = reads.account_handles(web.sessions, principal, [case.account_id])
     assignable = reads.moderators(web.sessions, principal, case.team_id) if "assign" in offered else []
+    problems = cases.reply_problems(web.sessions, principal, case.id) if "reply" in offered else {}
+    reply_to = [(v.message.id, _reply_label(v.message)) for v in messages
+                if v.message.id in problems and problems[v.message.id] is None]
+    refused = next((p for p in problems.values() if p is not None), "") if not reply_to else ""
+    chosen = (values or {}).get("reply_to", "")
+    sent = cases.replies(web.sessions, principal, case.id)
     return render(request, "case.html", status=status, case=case, case_id=case.id, messages=messages, offered=offered,
                   assignable=assignable, assignee=names.get(case.assignee_id, "") if case.assignee_id else "",
                   account=handles.get(case.account_id, ""), severities=reads.SEVERITY_LABELS,
                   action_names=ACTION_NAMES, message_actions=MESSAGE_ACTIONS, needs_reason=NEEDS_REASON,
                   action_labels=ACTION_LABELS, tones=ACTION_TONES, errors=errors or {}, values=values or {},
-                  current="inbox")
+                  current="inbox", reply_to=reply_to, reply_refused=refused,
+                  reply_chosen=chosen or (str(reply_to[-1][0]) if reply_to else ""), replies=sent,
+                  reply_labels=REPLY_LABELS, reply_tones=REPLY_TONES, max_chars=MAX_TEXT_CHARS,
+                  authors=reads.member_names(web.sessions, principal, [r.author_id for r in sent]),
+                  explained_replies={r.draft_id: explain(r.text, r.decision_action or "", r.reasons, standards)
+                                     for r in sent})
+
+
+@dataclass(frozen=True)
+class TargetShown:
+    """The message a reply answers, on the approvals pages: blurred when the check found it abusive or
+    graphic, withheld when hidden."""
+
+    target: cases.TargetView
+    explained: Explained | None
+
+
+def reply_targets(sessions: reads.Sessions, principal: Principal,
+                  draft_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TargetShown]:
+    found = cases.reply_targets(sessions, principal, draft_ids)
+    standards = reads.standards(sessions, principal.organisation_id) if found else {}
+    return {draft_id: TargetShown(t, None if t.text is None else explain(t.text, t.decision_action or "", t.reasons,
+                                                                        standards))
+            for draft_id, t in found.items()}
+
+
+def _reply_label(message: MessageOut) -> str:
+    """How the reply form names a message: its author, kind and time (never its text: it may be hidden or abusive)."""
+    return f"{message.author_name or message.author_handle} ({message.kind}, {message.sent_at:%d %b %H:%M})"
 
 
 @router.get("/cases/{case_id}")
@@ -186,3 +242,47 @@ def verdict(request: Request, case_id: uuid.UUID, message_id: uuid.UUID, index: 
         raise InvalidInput("say whether you agree with the finding")
     cases.verdict(web.sessions, caller.principal, message_id, index, agree == "yes", clock=web.clock)
     return see_other(f"/cases/{case_id}?done=verdict")
+
+
+# ----------------------------------------------------------------------------------- replies
+
+@router.post("/cases/{case_id}/replies/check")
+def reply_check(request: Request, case_id: uuid.UUID, caller: FormCaller, text: Text = "") -> Response:
+    """The live check of a reply as it is written: the case's account's rules for an outbound post, shown
+    as compose shows them. Nothing is stored."""
+    web = get_state(request)
+    forms.text(text, "reply")
+    if not text.strip():
+        return render(request, "partials/check.html", explained=None, outcome="", chosen=[case_id])
+    decision = cases.check_reply(web.sessions, caller.principal, case_id, text)
+    explained = explain(text, decision.action.value, [r.to_dict() for r in decision.reasons],
+                        reads.standards(web.sessions, caller.principal.organisation_id))
+    return render(request, "partials/check.html", explained=explained, chosen=[case_id],
+                  outcome=REPLY_OUTCOMES.get(decision.action.value, ""))
+
+
+@router.post("/cases/{case_id}/replies")
+def reply(request: Request, case_id: uuid.UUID, caller: FormCaller, version: Short = "", reply_to: Short = "",
+          text: Text = "", acknowledge_warnings: Short = "") -> Response:
+    web = get_state(request)
+    values = {"reply": text, "reply_to": reply_to, "acknowledge": acknowledge_warnings}
+    try:
+        forms.text(text, "reply", required=True)
+        done = cases.reply(web.sessions, caller.principal, case_id, forms.identifier(reply_to, "message to answer"),
+                           text, forms.version(version), acknowledge_warnings=acknowledge_warnings == "yes",
+                           clock=web.clock)
+    except WardenError as error:
+        if error.code not in ("invalid_input", "invalid_state", "locked_down"):
+            raise
+        return _case_refused(request, caller, case_id, "reply", error, values)
+    notice = {"scheduled": "reply_sent", "warned": "reply_warned"}.get(done.state, "reply_waiting")
+    return see_other(f"/cases/{case_id}?done={notice}#replies")
+
+
+@router.post("/cases/{case_id}/replies/{draft_id}/acknowledge")
+def acknowledge_reply(request: Request, case_id: uuid.UUID, draft_id: uuid.UUID, caller: FormCaller,
+                      version: Short = "") -> Response:
+    """Send a warned reply after all: its author has read the warning (audited)."""
+    web = get_state(request)
+    drafts.acknowledge_warning(web.sessions, caller.principal, draft_id, forms.version(version), clock=web.clock)
+    return see_other(f"/cases/{case_id}?done=reply_sent#replies")
