@@ -45,11 +45,19 @@ DEFAULT_NAME = "fast"
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """Raw linear score -> probability. ``platt``: ``sigmoid(a * z + b)``;
-    ``isotonic``: piecewise-linear through ``(x, y)``, flat beyond the ends."""
+    ``isotonic``: piecewise-linear through ``(x, y)``, flat beyond the ends.
+
+    A category ``given`` another (index >= 0) is a conditional model: its
+    linear score says how likely the category is among texts of the other
+    one (an insult among toxic texts), ``sigmoid(a * z + b)`` with ``(a, b)``
+    = ``conditional``; the map then reads the product of that and the other
+    category's probability, P(other) x P(this | other)."""
 
     kind: str
     x: FloatArray
     y: FloatArray
+    given: int = -1
+    conditional: tuple[float, float] = (1.0, 0.0)
 
     def apply(self, z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if self.kind == "platt":
@@ -99,7 +107,13 @@ class LinearModel:
     def calibrate(self, raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         out = np.empty_like(raw)
         for k, calibration in enumerate(self.calibrations):
-            out[:, k] = calibration.apply(raw[:, k])
+            if calibration.given < 0:
+                out[:, k] = calibration.apply(raw[:, k])
+        for k, calibration in enumerate(self.calibrations):
+            if calibration.given >= 0:
+                a, b = calibration.conditional
+                share = 1.0 / (1.0 + np.exp(-(a * raw[:, k] + b)))
+                out[:, k] = calibration.apply(np.clip(out[:, calibration.given], 0.0, 1.0) * share)
         return np.clip(out, 0.0, 1.0)
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
@@ -348,6 +362,11 @@ class Ranked:
         return furthest
 
 
+def _pair(array: npt.NDArray[Any]) -> tuple[float, float]:
+    a, b = (float(v) for v in array.astype(np.float64).tolist())
+    return a, b
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -382,10 +401,14 @@ def load_model(directory: Path = MODEL_DIR, name: str = DEFAULT_NAME) -> LinearM
         bias = arrays["bias"].astype(np.float64)
         idf = arrays["idf"].astype(np.float32)
         vocabulary = dict(zip(arrays["vocab"].tolist(), arrays["vocab_logp"].astype(np.float64).tolist(), strict=True))
+        given = meta.get("given") or [-1] * len(meta["categories"])
         calibrations = [
-            Calibration(kind, arrays[f"cal_x_{k}"].astype(np.float64), arrays[f"cal_y_{k}"].astype(np.float64))
+            Calibration(kind, arrays[f"cal_x_{k}"].astype(np.float64), arrays[f"cal_y_{k}"].astype(np.float64),
+                        int(given[k]), _pair(arrays[f"cond_{k}"]) if int(given[k]) >= 0 else (1.0, 0.0))
             for k, kind in enumerate(meta["calibration"])
         ]
+        if any(g >= 0 and given[g] >= 0 for g in given):
+            raise ConfigurationError(f"ml model {name!r}: a conditional category is conditioned on another one")
     settings = meta["featuriser"]
     featuriser = Featuriser(bits=int(settings["bits"]), char_min=int(settings["char_min"]),
                             char_max=int(settings["char_max"]), idf=idf, vocabulary=vocabulary,
