@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.detectors.base import TextItem
-from warden.detectors.ml.features import Encoded, token_spans
+from warden.detectors.ml.features import Encoded, token_span
 from warden.detectors.ml.model import (
     DEFAULT_NAME,
     MODEL_DIR,
@@ -112,20 +112,20 @@ class MLDetector:
             base = ptr[rows[h]]
             word = tokens[base + w] if w >= 0 else f"{tokens[base + left[-1 - w]]} {tokens[base + right[-1 - w]]}"
             terms[h].append(f'"{word}" (+{v:.2f})')
-        # the span of each row's strongest words: token spans up to the furthest one needed
-        furthest = np.full(len(batch), -1)
-        np.maximum.at(furthest, ranking.rows, ranking.best)
-        spans: dict[int, list[tuple[int, int]]] = {
-            i: token_spans(batch[i].full.text, tokens[ptr[i]:ptr[i + 1]], last)
-            for i, last in enumerate(furthest.tolist()) if last >= 0
-        }
+        spans: dict[tuple[int, int], tuple[int, int]] = {}
         thresholds = model.thresholds.tolist()
         prefixes = _prefixes(model.version, model.description)
         for h, (i, k) in enumerate(zip(rows, categories, strict=True)):
             item = batch[i]
             form = item.full
             strongest = best[h]
-            start, end = spans[i][strongest] if strongest >= 0 else (0, len(form.text.rstrip()))
+            if strongest >= 0:
+                span = spans.get((i, strongest))
+                if span is None:
+                    span = spans[i, strongest] = token_span(form.text, tokens[ptr[i]:ptr[i + 1]], strongest)
+                start, end = span
+            else:
+                start, end = 0, len(form.text.rstrip())
             a, b = form.span(start, end)
             probability = float(probs[i, k])
             threshold = thresholds[k]

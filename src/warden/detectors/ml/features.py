@@ -33,6 +33,7 @@ import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -79,6 +80,20 @@ def token_spans(text: str, tokens: Sequence[str], last: int | None = None) -> li
         position = start + len(token)
         spans.append((start, position))
     return spans
+
+
+@lru_cache(maxsize=512)
+def _skip(n: int) -> re.Pattern[str]:
+    return re.compile(r"(?:\s*(?:\w[\w*]*|[^\w\s])){" + str(n) + r"}\s*")
+
+
+def token_span(text: str, tokens: Sequence[str], index: int) -> tuple[int, int]:
+    """Span in ``text`` of token ``index`` (as ``token_spans`` gives it):
+    one regular-expression match that steps over the tokens before it."""
+    found = _skip(index).match(text)
+    if found is None:  # not the featuriser's tokens of this text
+        return token_spans(text, tokens, index)[index]
+    return found.end(), found.end() + len(tokens[index])
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,7 +211,9 @@ class LinearModel:
         hit = np.concatenate((own_hit, pair_hit))
         which = np.concatenate((own_local, -1 - pair_index))
         positive = np.flatnonzero(value > 0)  # only parts that raise the score are shown
-        order = positive[np.lexsort((-value[positive], hit[positive]))]
+        # by hit, then by value descending (stable): a positive float32's bits sort as its value does
+        bits = value[positive].astype(np.float32).view(np.int32).astype(np.int64)
+        order = positive[np.argsort((hit[positive] << 32) | (0x7FFFFFFF - bits), kind="stable")]
         hit_sorted = hit[order]
         group_start = np.searchsorted(hit_sorted, np.arange(len(hit_rows)))
         rank = np.arange(len(order)) - group_start[hit_sorted]
