@@ -113,8 +113,8 @@ class MLDetector:
             word = tokens[base + w] if w >= 0 else f"{tokens[base + left[-1 - w]]} {tokens[base + right[-1 - w]]}"
             terms[h].append(f'"{word}" (+{v:.2f})')
         spans: dict[tuple[int, int], tuple[int, int]] = {}
-        thresholds = model.thresholds.tolist()
-        prefixes = _prefixes(model.version, model.description)
+        prefixes, middles, attributes = _wording(model.version, model.description, tuple(model.thresholds.tolist()))
+        hit_probabilities = probs[ranking.rows, ranking.categories].tolist()
         for h, (i, k) in enumerate(zip(rows, categories, strict=True)):
             item = batch[i]
             form = item.full
@@ -127,22 +127,25 @@ class MLDetector:
             else:
                 start, end = 0, len(form.text.rstrip())
             a, b = form.span(start, end)
-            probability = float(probs[i, k])
-            threshold = thresholds[k]
+            probability = hit_probabilities[h]
             out[i].append(Finding(
                 detector="ml", version=self.version, category=_FINDING_CATEGORIES[k], start=a, end=b,
                 text=item.text[a:b], matched=form.text[start:end], score=probability,
-                explanation=f"{prefixes[k]}{probability:.2f} >= threshold {threshold:.2f}; top terms: "
+                explanation=f"{prefixes[k]}{probability:.2f}{middles[k]}"
                             f"{', '.join(terms[h]) or 'no single word stands out'}",
                 severity=3 if probability >= 0.9 else (2 if probability >= 0.6 else 1),
-                entry=model.name, attributes=(("threshold", f"{threshold:.4f}"),),
+                entry=model.name, attributes=attributes[k],
             ))
         return out
 
 
 @lru_cache(maxsize=4)
-def _prefixes(version: str, description: str) -> list[str]:
-    return [f"model {version} ({description}): P({category}) = " for category in CATEGORIES]
+def _wording(version: str, description: str, thresholds: tuple[float, ...]
+             ) -> tuple[list[str], list[str], list[tuple[tuple[str, str], ...]]]:
+    """Per category, the fixed parts of a finding's explanation and its attributes."""
+    return ([f"model {version} ({description}): P({category}) = " for category in CATEGORIES],
+            [f" >= threshold {t:.2f}; top terms: " for t in thresholds],
+            [(("threshold", f"{t:.4f}"),) for t in thresholds])
 
 
 _FINDING_CATEGORIES = tuple(f"ml.{c}" for c in CATEGORIES)

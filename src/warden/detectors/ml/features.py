@@ -57,10 +57,6 @@ FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
 
-def _is_word(token: str) -> bool:
-    return token[0].isalnum() or token[0] == "_"
-
-
 def _letters(word: str) -> str:
     """Digits read as the letters they imitate, in a word that mixes both."""
     if _HAS_DIGIT.search(word) and _HAS_LETTER.search(word):
@@ -263,16 +259,16 @@ class Featuriser:
         pair_owner: list[int] = []
         crcs: list[int] = []
         use_vocabulary = bool(self.vocabulary)
-        crc32 = zlib.crc32
+        crc32, segment_min = zlib.crc32, self.segment_min
         for index, token in enumerate(tokens):
             crc = crc32(("w:" + token).encode("utf-8"))
             word_columns.append(crc & mask)
             word_owner.append(index)
-            if not _is_word(token):
+            if not (token[0].isalnum() or token[0] == "_"):  # punctuation: no pairs, no n-grams
                 crcs.append(-1)
                 continue
             crcs.append(crc)
-            pieces = self.segment(token) if use_vocabulary else []
+            pieces = self.segment(token) if use_vocabulary and len(token) >= segment_min else []
             long = len(token) >= self.replace_min
             if not (long and pieces):
                 char_words.append(token if token.isalpha() else _letters(token))
