@@ -38,7 +38,6 @@ from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 FEATURES_VERSION = 6
 _TOKEN = re.compile(r"\w[\w*]*|[^\w\s]")
@@ -125,6 +124,7 @@ class Encoded:
     counts: npt.NDArray[np.float64]
     values: npt.NDArray[np.float64] | None = None
     trace: Trace | None = None
+    parts: FloatArray | None = None  # ``weighted`` by a model's weights, once scored
 
     @property
     def rows(self) -> int:
@@ -422,12 +422,27 @@ def ragged(starts: IntArray, lengths: IntArray) -> IntArray:
     return np.repeat(starts - offsets, lengths) + np.arange(total)
 
 
-def linear_scores(encoded: Encoded, weights: FloatArray) -> npt.NDArray[np.float64]:
-    """``rows x categories`` dot products. Each row is summed over its own
-    columns in column order, so a text scores the same in any batch."""
+def weighted(encoded: Encoded, weights: FloatArray) -> FloatArray:
+    """Every stored feature's value times its column's weights
+    (``entries x categories``): the parts of each row's linear scores, and of
+    its explanations (one gather from the weights serves both)."""
     if encoded.values is None:
         raise ValueError("weigh the counts first")
-    # float32 on both sides: scipy would otherwise copy the weights to float64 on every call
-    matrix = sparse.csr_matrix((encoded.values.astype(np.float32), encoded.columns, encoded.indptr),
-                               shape=(encoded.rows, weights.shape[0]))
-    return np.asarray(matrix @ weights, dtype=np.float64)
+    parts: FloatArray = weights.take(encoded.columns, axis=0)
+    parts *= encoded.values.astype(np.float32)[:, None]
+    return parts
+
+
+def row_sums(parts: FloatArray, indptr: IntArray) -> npt.NDArray[np.float64]:
+    """Per row, the sum of its entries' parts, added in column order, so a
+    text scores the same in any batch."""
+    out = np.zeros((len(indptr) - 1, parts.shape[1]), dtype=np.float32)
+    filled = np.flatnonzero(np.diff(indptr) > 0)
+    if len(filled):
+        out[filled] = np.add.reduceat(parts, indptr[filled], axis=0)
+    return out.astype(np.float64)
+
+
+def linear_scores(encoded: Encoded, weights: FloatArray) -> npt.NDArray[np.float64]:
+    """``rows x categories`` dot products (see ``row_sums``)."""
+    return row_sums(weighted(encoded, weights), encoded.indptr)

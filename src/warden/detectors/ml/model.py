@@ -19,7 +19,7 @@ import io
 import json
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +32,9 @@ from warden.detectors.ml.features import (
     Featuriser,
     FloatArray,
     IntArray,
-    linear_scores,
     ragged,
+    row_sums,
+    weighted,
 )
 from warden.domain.errors import ConfigurationError
 
@@ -102,7 +103,8 @@ class LinearModel:
     def score(self, texts: Sequence[str], trace: bool = False) -> tuple[Encoded, npt.NDArray[np.float64]]:
         """The weighted features of a batch and its linear scores."""
         encoded = self.featuriser.transform(texts, trace)
-        return encoded, linear_scores(encoded, self.weights) + self.bias
+        parts = weighted(encoded, self.weights)
+        return replace(encoded, parts=parts), row_sums(parts, encoded.indptr) + self.bias
 
     def calibrate(self, raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         out = np.empty_like(raw)
@@ -127,14 +129,15 @@ class LinearModel:
         trace = encoded.trace
         if trace is None or encoded.values is None:
             raise ValueError("explanations need a batch scored with trace=True")
-        share_of = encoded.values / encoded.counts
         k = len(self.categories)
         chosen = np.zeros(encoded.rows, dtype=bool)
         chosen[np.asarray(rows, dtype=np.int64)] = True
+        weighted_parts = encoded.parts if encoded.parts is not None else weighted(encoded, self.weights)
+        per_count = (1.0 / encoded.counts).astype(np.float32)
 
-        def parts(columns: IntArray, at: IntArray) -> FloatArray:
-            share = share_of.take(at).astype(np.float32)
-            return np.asarray(self.weights.take(columns, axis=0) * share[:, None], dtype=np.float32)
+        def parts(at: IntArray) -> FloatArray:
+            # an entry seen ``count`` times in its text: each occurrence holds 1/count of its part
+            return np.asarray(weighted_parts.take(at, axis=0) * per_count.take(at)[:, None], dtype=np.float32)
 
         token_mask = chosen[trace.token_row]
         own: FloatArray = np.zeros((int(token_mask.sum()), k), dtype=np.float32)
@@ -143,10 +146,10 @@ class LinearModel:
             lengths = trace.own_lengths[token_mask]
             offsets = np.zeros(len(lengths), dtype=np.int64)
             np.cumsum(lengths[:-1], out=offsets[1:])
-            own = np.add.reduceat(parts(trace.own[occurrence_mask], trace.own_at[occurrence_mask]), offsets, axis=0)
+            own = np.add.reduceat(parts(trace.own_at[occurrence_mask]), offsets, axis=0)
         pair_mask = chosen[trace.token_row[trace.pair_left]] if len(trace.pair_left) else np.zeros(0, dtype=bool)
         pair_left, pair_right = trace.pair_left[pair_mask], trace.pair_right[pair_mask]
-        pairs = parts(trace.pair_columns[pair_mask], trace.pair_at[pair_mask]) if len(pair_left) else \
+        pairs = parts(trace.pair_at[pair_mask]) if len(pair_left) else \
             np.zeros((0, k), dtype=np.float32)
         # Chosen tokens are compressed in order: a chosen row's tokens start at the
         # number of chosen tokens before it.
