@@ -79,7 +79,10 @@ def main() -> None:
     print(f"embedding {len(texts):,} texts (train, calib and test splits of {', '.join(SOURCES)}) ...")
     vectors, rate, latencies = embed(texts)
     fast = load_model()
-    raw = fast.raw(texts)
+    # the fast tier's score per category: the calibrated probability as a logit (for a conditional
+    # category such as insult, its raw linear score is P(insult | toxic), not P(insult))
+    probabilities = np.clip(fast.probabilities(texts), 1e-6, 1 - 1e-6)
+    raw = np.log(probabilities / (1 - probabilities))
     split = np.array([e.split for e in examples])
     source = np.array([e.source for e in examples])
     print(f"\nMiniLM-L6 on this machine's CPU (2 threads): {rate:,.0f} texts/s in batches of 64; single text p50 "
