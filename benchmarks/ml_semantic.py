@@ -79,10 +79,13 @@ def main() -> None:
     print(f"embedding {len(texts):,} texts (train, calib and test splits of {', '.join(SOURCES)}) ...")
     vectors, rate, latencies = embed(texts)
     fast = load_model()
-    # the fast tier's score per category: the calibrated probability as a logit (for a conditional
-    # category such as insult, its raw linear score is P(insult | toxic), not P(insult))
+    # the fast tier's score per category: its raw linear score, or for a conditional category (insult:
+    # its raw score is P(insult | toxic)) the logit of its calibrated probability
+    raw = fast.raw(texts)
     probabilities = np.clip(fast.probabilities(texts), 1e-6, 1 - 1e-6)
-    raw = np.log(probabilities / (1 - probabilities))
+    for k, calibration in enumerate(fast.calibrations):
+        if calibration.given >= 0:
+            raw[:, k] = np.log(probabilities[:, k] / (1 - probabilities[:, k]))
     split = np.array([e.split for e in examples])
     source = np.array([e.source for e in examples])
     print(f"\nMiniLM-L6 on this machine's CPU (2 threads): {rate:,.0f} texts/s in batches of 64; single text p50 "
