@@ -266,6 +266,13 @@ def _throwaway_member(m: Matrix) -> uuid.UUID:
                                     password=None, roles={m.north.team: ["contributor"]}, hasher=HASHER)
 
 
+def _with_second_factor(m: Matrix, member_id: uuid.UUID) -> uuid.UUID:
+    """Something to reset (the secret's bytes are never read here)."""
+    with m.north.sessions.begin() as session:
+        session.execute(update(Member).where(Member.id == member_id).values(totp_secret=b"sealed"))
+    return member_id
+
+
 def _connect(m: Matrix, role: str, actor: Tenant) -> Call:
     account_id = accounts.add_account(m.north.sessions, m.north.principal("admin"), team_id=m.north.team,
                                       network="x", handle=f"x_{uuid.uuid4().hex[:8]}",
@@ -358,6 +365,8 @@ OPS: dict[tuple[str, str], Op] = {
     ("GET", "/members/{member_id}"): Op(ADMIN, lambda m, r, a: Call(f"{API}/members/{m.north.member_ids['auditor']}")),
     ("DELETE", "/members/{member_id}"): Op(ADMIN, lambda m, r, a: Call(f"{API}/members/{_throwaway_member(m)}",
                                                                        {"reason": "Left"})),
+    ("POST", "/members/{member_id}/second-factor/reset"): Op(ADMIN, lambda m, r, a: Call(
+        f"{API}/members/{_with_second_factor(m, _throwaway_member(m))}/second-factor/reset", {"reason": "Lost phone"})),
     ("PUT", "/members/{member_id}/roles"): Op(ADMIN, lambda m, r, a: Call(
         f"{API}/members/{_throwaway_member(m)}/roles", {"roles": [{"team_id": str(m.north.team), "role": "auditor"}]})),
     ("POST", "/auth/sso/reauth"): Op(EVERYONE, fixed(f"{API}/auth/sso/reauth", {})),

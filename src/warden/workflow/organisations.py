@@ -1,9 +1,9 @@
 """Organisations, teams, members and roles, lockdown, the second-factor requirement.
 
-Changing roles, removing a member, lockdown (on or off) and requiring a second factor (or no longer)
-are sensitive: after the permission check they need a sign-in or step-up within ``STEP_UP_AGE``
-(``require_step_up``; the web layer answers 401 ``step_up_required`` and the console calls
-``POST /auth/reauth``, then retries).
+Changing roles, removing a member, resetting a member's second factor, lockdown (on or off) and
+requiring a second factor (or no longer) are sensitive: after the permission check they need a sign-in
+or step-up within ``STEP_UP_AGE`` (``require_step_up``; the web layer answers 401 ``step_up_required``
+and the console calls ``POST /auth/reauth``, then retries).
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ from warden.storage.tables import (
     OidcLoginState,
     OidcProviderRow,
     Organisation,
+    RecoveryCode,
     Team,
 )
 from warden.storage.tables import Session as SessionRow
-from warden.workflow.errors import InvalidState, NotFound, ReasonRequired
+from warden.workflow.errors import Forbidden, InvalidState, NotFound, ReasonRequired
 from warden.workflow.loading import get_owned, organisation
 from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import Principal, Role, system
@@ -178,6 +179,44 @@ def remove_member(sessions: sessionmaker[Session], principal: Principal, member_
         unit.record("member.removed", _member_object(member), justification=reason,
                     before={"status": "active"}, after={"status": "removed"},
                     details={"sessions_revoked": revoked_sessions, "tokens_revoked": revoked_tokens})
+
+
+def reset_second_factor(sessions: sessionmaker[Session], principal: Principal, member_id: uuid.UUID, *,
+                        reason: str, clock: Clock = utcnow) -> None:
+    """A member who lost their authenticator app and their recovery codes: an admin clears the app's
+    secret, the recovery codes and the last step used, and signs the member out everywhere (every
+    session and API token revoked), so they sign in again with their password alone and, where the
+    organisation requires a second factor, are sent to enrol a new one at once.
+
+    Admins only, with a recent sign-in and a reason; never for oneself (an admin replaces their own
+    app by enrolling again, ``POST /auth/mfa/enrol``). Audited as ``member.second_factor_reset`` with
+    the reason and counts, never a secret."""
+    authorize(principal, Permission.MEMBER_ADMIN)
+    if not reason.strip():
+        raise ReasonRequired("say why the member's second factor is being reset")
+    if member_id == principal.member_id:
+        raise Forbidden("you cannot reset your own second factor: set up your authenticator app again instead")
+    require_step_up(principal, clock)
+    with Unit(sessions, principal, clock) as unit:
+        member = get_owned(unit.session, Member, member_id, principal.organisation_id, lock=True)
+        if member.status != "active":
+            raise InvalidState("this member has been removed")
+        codes = unit.session.execute(select(RecoveryCode).where(RecoveryCode.member_id == member_id)).scalars().all()
+        if member.totp_secret is None and not codes:
+            raise InvalidState("this member has no second factor to reset")
+        now = clock()
+        had_app = member.totp_secret is not None
+        member.totp_secret, member.totp_last_step = None, None
+        for row in codes:
+            unit.session.delete(row)
+        revoked_sessions = _revoke(unit.session, update(SessionRow).where(
+            SessionRow.member_id == member_id, SessionRow.revoked_at.is_(None)).values(revoked_at=now))
+        revoked_tokens = _revoke(unit.session, update(ApiToken).where(
+            ApiToken.member_id == member_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now))
+        unit.record("member.second_factor_reset", _member_object(member), justification=reason.strip(),
+                    before={"authenticator_app": had_app}, after={"authenticator_app": False},
+                    details={"authenticator_app": had_app, "recovery_codes_removed": len(codes),
+                             "sessions_revoked": revoked_sessions, "tokens_revoked": revoked_tokens})
 
 
 def _revoke(session: Session, statement: Update) -> int:

@@ -1,8 +1,9 @@
 """Admin in a real browser: organisation settings shown; members added, their roles per team changed and
 removed (the last two with the password again: step-up); API tokens created with scopes (the secret
 shown once), listed and revoked; a second factor required of everyone (after a confirmation, with the
-password and code again), after which a member without one is sent to set it up; non-administrators are
-not offered the page."""
+password and code again), after which a member without one is sent to set it up; a member's lost second
+factor reset by an administrator (reason, confirmation, password and code), after which the member signs in
+with the password alone; non-administrators are not offered the page."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import pyotp
 import pytest
 from console_browser import Console
 from console_browser import tag as unique_tag
-from sqlalchemy import select
+from sqlalchemy import select, update
 from web_org import PASSWORD, Tenant, build_tenant
 
-from warden.storage.tables import AuditEntryRow
+from warden.storage.tables import AuditEntryRow, Organisation
 
 pytestmark = pytest.mark.browser
 
@@ -180,3 +181,53 @@ def test_requiring_a_second_factor_sends_members_without_one_to_enrol(console: C
         actions = list(session.execute(select(AuditEntryRow.action).where(
             AuditEntryRow.organisation_id == tenant.id)).scalars())
     assert actions.count("organisation.mfa_required") == 1 and actions.count("member.mfa_enrolled") == 2
+
+
+def test_a_lost_second_factor_is_reset_and_the_member_signs_in_without_a_code(console: Console) -> None:
+    """In an organisation of its own: the moderator lost their phone and recovery codes; an administrator
+    resets the second factor (a reason, a confirmation, the password and code again); the moderator is
+    signed out, signs in with the password alone and, the organisation requiring one, is sent to enrol."""
+    tenant = build_tenant(console.world.tenant.sessions.kw["bind"], f"reset-{unique_tag()}")
+    moderator = console.page()
+    _sign_in_to(moderator, tenant, "moderator")
+    _enrol(moderator)
+    admin = console.page()
+    _sign_in_to(admin, tenant, "admin")
+    secret = _enrol(admin, previous_step=True)
+    with tenant.sessions.begin() as session:  # set-up: the organisation requires a second factor
+        session.execute(update(Organisation).where(Organisation.id == tenant.id).values(mfa_required=True))
+
+    admin.goto("/admin")
+    row = admin.locator("tbody tr", has_text=tenant.email("moderator"))
+    assert "Password + authenticator" in row.inner_text()
+    assert admin.locator("tbody tr", has_text=tenant.email("auditor")).locator("form[id^=form-reset]").count() == 0
+    assert admin.locator("tbody tr", has_text=tenant.email("admin")).locator("form[id^=form-reset]").count() == 0
+    row.get_by_text("Change").click()
+    form = row.locator("form[id^=form-reset]")
+    form.get_by_label("I understand").check()
+    form.get_by_label("Your password, to confirm it is you").fill(PASSWORD)
+    form.get_by_role("button", name="Reset second factor").click()
+    assert "Say why" in admin.locator("[data-error-summary]").inner_text()
+    form = admin.locator("tbody tr", has_text=tenant.email("moderator")).locator("form[id^=form-reset]")
+    form.get_by_label("Why Moderator").fill("Lost phone and recovery codes (ticket 4411)")
+    form.get_by_label("I understand").check()
+    form.get_by_label("Your password, to confirm it is you").fill(PASSWORD)
+    form.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    form.get_by_role("button", name="Reset second factor").click()
+    assert "second factor was reset" in admin.locator(".notice").inner_text()
+    row = admin.locator("tbody tr", has_text=tenant.email("moderator"))
+    assert "authenticator" not in row.inner_text() and row.locator("form[id^=form-reset]").count() == 0
+    console.audit(admin, "admin-second-factor-reset")
+
+    moderator.goto("/inbox")  # signed out everywhere
+    assert "/sign-in" in moderator.url
+    _sign_in_to(moderator, tenant, "moderator")  # the password alone: no code asked for
+    assert moderator.url.endswith("/account/second-factor")
+    assert "Your organisation requires a second factor" in moderator.locator("main").inner_text()
+    _enrol(moderator)
+    moderator.goto("/inbox")
+    assert moderator.url.endswith("/inbox")
+    with tenant.sessions() as session:
+        actions = list(session.execute(select(AuditEntryRow.action).where(
+            AuditEntryRow.organisation_id == tenant.id)).scalars())
+    assert actions.count("member.second_factor_reset") == 1

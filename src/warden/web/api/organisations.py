@@ -117,6 +117,15 @@ def remove_member(member_id: uuid.UUID, body: Annotated[ReasonIn, Body()], princ
     return Response(status_code=204)
 
 
+@router.post("/members/{member_id}/second-factor/reset", response_model=MemberOut)
+def reset_second_factor(member_id: uuid.UUID, body: ReasonIn, principal: Caller, state: State) -> MemberOut:
+    """A member who lost their authenticator app and recovery codes (admins, with a recent sign-in; not for
+    yourself: enrol again instead). Their app, recovery codes, sessions and API tokens stop working at once;
+    they sign in with their password alone and, where a second factor is required, enrol a new one first."""
+    organisations.reset_second_factor(state.sessions, principal, member_id, reason=body.reason, clock=state.clock)
+    return queries.get_member(state.sessions, principal, member_id)
+
+
 @router.post("/lockdown", response_model=OrganisationOut)
 def lock_down(body: ReasonIn, principal: Caller, state: State) -> OrganisationOut:
     """Suspend all publishing and network actions for everyone, at once."""

@@ -7,7 +7,9 @@ re-authenticate through ``pages_approvals.step_up``, the console's one re-authen
 ``web.tokens`` for tokens (creating one is sensitive too; the secret is shown once, on the answer to
 the form, and never again). Requiring a second factor of every member is a switch with a
 confirmation, the password again and, to switch it off, a reason (``organisations.set_mfa_required``);
-members without one are then sent to enrol at their next page (``guard.page_caller``).
+members without one are then sent to enrol at their next page (``guard.page_caller``). A member who
+lost their authenticator app and recovery codes has it reset by another administrator (a reason, a
+confirmation, the password again: ``organisations.reset_second_factor``); they are signed out everywhere.
 """
 
 from __future__ import annotations
@@ -146,6 +148,35 @@ def remove_member(request: Request, member_id: uuid.UUID, caller: FormCaller, re
         return admin_page(request, caller, status=status_for(error), errors={key: error.message},
                           values={key: reason})
     return see_other("/admin?done=member_removed")
+
+
+@router.post("/admin/members/{member_id}/second-factor/reset")
+def reset_second_factor(request: Request, member_id: uuid.UUID, caller: FormCaller, reason: Short = "",
+                        confirm: Short = "", password: Secret = "", code: Short = "") -> Response:
+    """Clear a member's authenticator app and recovery codes and sign them out everywhere."""
+    state = get_state(request)
+    key = f"reset:{member_id}"
+    values = {key: reason}
+    try:
+        forms.text(reason, "reason")
+        if not reason.strip():
+            raise ReasonRequired("say why the member's second factor is being reset")
+        if confirm != "yes":
+            raise InvalidInput("confirm that the member's authenticator app and recovery codes stop working and "
+                               "that they are signed out everywhere")
+        if member_id == caller.member_id:
+            raise InvalidInput("you cannot reset your own second factor: set up your authenticator app again")
+        fresh = step_up(request, caller, password, code)
+        organisations.reset_second_factor(state.sessions, fresh.principal, member_id, reason=reason,
+                                          clock=state.clock)
+    except (*REFUSED, TooManyAttempts, StepUpRequired) as error:
+        status, message = _refusal(error)
+        return admin_page(request, caller, status=status, errors={key: message}, values=values)
+    except WardenError as error:
+        if error.code not in ("reason_required", "invalid_input", "invalid_state"):
+            raise
+        return admin_page(request, caller, status=status_for(error), errors={key: error.message}, values=values)
+    return see_other("/admin?done=second_factor_reset")
 
 
 @router.post("/admin/mfa")

@@ -58,6 +58,8 @@ NOTICES: Mapping[str, str] = {
     "roles_changed": "The member's roles were changed.",
     "member_removed": "The member was removed; their sessions and API tokens no longer work.",
     "token_revoked": "The API token was revoked.",
+    "second_factor_reset": ("The member's second factor was reset and they were signed out everywhere: they sign "
+                            "in with their password alone, then set up a new authenticator app."),
     "mfa_required": "A second factor is now required: members without one set it up at their next page.",
     "mfa_not_required": "A second factor is no longer required; members who have one keep using it.",
 }
