@@ -190,6 +190,10 @@ def test_the_callback_checks_the_state(web: Web, north: Tenant, idp: LocalIdp, b
     params = dict(parse_qsl(urlsplit(callback).query))
     forged = client.get(f"{API}/auth/sso/callback?" + urlencode({**params, "state": "forged-state"}))
     assert forged.status_code == 401 and error(forged)["code"] == "sso_state_mismatch"
+    in_a_browser = client.get(f"{API}/auth/sso/callback?" + urlencode({**params, "state": "<b>forged</b>"}),
+                              headers={"accept": "text/html"})
+    assert in_a_browser.status_code == 401 and in_a_browser.headers["content-type"].startswith("text/html")
+    assert "Single sign-on did not work" in in_a_browser.text and "<b>forged" not in in_a_browser.text
     missing = client.get(f"{API}/auth/sso/callback?" + urlencode({"code": params["code"]}))
     assert error(missing)["code"] == "sso_state_mismatch"
     done = client.get(callback)

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
+from warden.domain.errors import WardenError
 from warden.web.console import (
     pages_accounts,
     pages_admin,
@@ -30,7 +31,7 @@ from warden.web.console import (
     pages_policy,
 )
 from warden.web.console.guard import TITLES, SignInRequired, error_page, resolve_caller
-from warden.web.errors import response_for
+from warden.web.errors import response_for, status_for
 
 __all__ = ["install", "install_error_pages"]
 
@@ -59,14 +60,31 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
 
 
+#: API addresses a browser navigates to (single sign-on): a refusal there is a page, not JSON.
+BROWSER_NAVIGATIONS = frozenset({"/api/v1/auth/sso/start", "/api/v1/auth/sso/callback"})
+
+
+def _wants_page(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
 def install_error_pages(app: FastAPI) -> None:
-    """An address that matches no route answers a browser with a page, not the API's JSON
-    (after ``errors.install``, whose handler it replaces for these errors)."""
+    """An address that matches no route, and a refused single sign-on, answer a browser with a page,
+    not the API's JSON (after ``errors.install``, whose handlers these replace for those errors)."""
+
+    async def refused(request: Request, error: Exception) -> Response:
+        assert isinstance(error, WardenError)
+        status = status_for(error)
+        if request.url.path not in BROWSER_NAVIGATIONS or not _wants_page(request) or status >= 500:
+            return response_for(error)
+        return error_page(request, status, "Single sign-on did not work",
+                          f"{error.message[:300]}. Go back to the sign-in page to try again.")
+
+    app.add_exception_handler(WardenError, refused)
 
     async def handle(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
-        wants_page = (not request.url.path.startswith("/api/")
-                      and "text/html" in request.headers.get("accept", ""))
+        wants_page = not request.url.path.startswith("/api/") and _wants_page(request)
         if not wants_page or not 400 <= error.status_code < 500:
             return response_for(error)
         with contextlib.suppress(SignInRequired):
