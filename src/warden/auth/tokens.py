@@ -141,7 +141,7 @@ def issue_api_token(
     prefix = secrets.token_hex(6)
     token = f"{API_TOKEN_PREFIX}_{prefix}_{_b64(secrets.token_bytes(API_TOKEN_SECRET_BYTES))}"
     record = ApiTokenRecord(
-        prefix=prefix, digest=_sha256(token), scopes=granted, created_at=now, expires_at=now + lifetime
+        prefix=prefix, digest=sha256_hex(token), scopes=granted, created_at=now, expires_at=now + lifetime
     )
     return IssuedApiToken(token=Secret(token), record=record)
 
@@ -176,7 +176,7 @@ def verify_api_token(
     """
     now = require_aware(now, "now")
     token = reveal(presented)
-    digest = _sha256(token)  # computed whatever happens, so that failures take the same time
+    digest = sha256_hex(token)  # computed whatever happens, so that failures take the same time
     expected = stored.digest if stored is not None else "0" * 64
     if not (hmac.compare_digest(digest, expected) and stored is not None and _API_TOKEN.fullmatch(token)):
         raise InvalidToken("the API token is not valid")
@@ -225,7 +225,7 @@ class SessionLifetime:
 def issue_session() -> IssuedSession:
     """A new random 256-bit session id. Issue one at every login and every privilege change."""
     session_id = _b64(secrets.token_bytes(SESSION_ID_BYTES))
-    return IssuedSession(session_id=Secret(session_id), digest=_sha256(session_id))
+    return IssuedSession(session_id=Secret(session_id), digest=sha256_hex(session_id))
 
 
 def session_digest(session_id: str | Secret[str]) -> str:
@@ -233,7 +233,7 @@ def session_digest(session_id: str | Secret[str]) -> str:
     value = reveal(session_id)
     if not _SESSION_ID.fullmatch(value):
         raise InvalidToken("the session is not valid")
-    return _sha256(value)
+    return sha256_hex(value)
 
 
 def check_session_lifetime(
@@ -280,7 +280,8 @@ class CsrfTokens:
         return hmac.new(self._key.reveal(), message, hashlib.sha256).digest()
 
 
-def _sha256(text: str) -> str:
+def sha256_hex(text: str) -> str:
+    """The stored form of a random secret (a session id, a flow's state or browser binding)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

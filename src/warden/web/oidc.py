@@ -25,12 +25,9 @@ requires one or the member enrolled one in Warden.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
-import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,10 +50,13 @@ from warden.auth.oidc_errors import (
     SsoUnknownUser,
 )
 from warden.auth.redaction import Secret
+from warden.auth.tokens import sha256_hex
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import Member, MemberIdentity, OidcLoginState, OidcProviderRow, Organisation
 from warden.storage.tables import Session as SessionRow
+from warden.web import browser_binding
 from warden.web.authn import client_address, set_session_cookie, start_session
+from warden.web.browser_binding import BrowserBinding
 from warden.web.idempotency import IdempotentRoute
 from warden.web.identity import Caller, enrolling_session_caller, session_caller
 from warden.web.mfa import member_object
@@ -74,9 +74,7 @@ State = Annotated[WebState, Depends(get_state)]
 EnrollingCaller = Annotated[Caller, Depends(enrolling_session_caller)]
 FullCaller = Annotated[Caller, Depends(session_caller)]
 
-BINDING_COOKIE_SECURE = "__Host-warden_sso"
-BINDING_COOKIE_PLAIN = "warden_sso"
-_BINDING = re.compile(r"[A-Za-z0-9_-]{43}")
+BINDING = BrowserBinding("__Host-warden_sso", "warden_sso")
 #: How far before the step-up started the provider's ``auth_time`` may be (clock differences).
 AUTH_TIME_LEEWAY = timedelta(seconds=60)
 CALLBACK_ROUTE = "sso_callback"
@@ -111,28 +109,8 @@ def safe_return_to(value: str) -> str:
     return value
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def binding_cookie_name(state: WebState) -> str:
-    return BINDING_COOKIE_SECURE if state.settings.cookie_secure else BINDING_COOKIE_PLAIN
-
-
-def _binding(state: WebState, request: Request, response: Response, lifetime: timedelta) -> str:
-    """This browser's binding value: the one it has (several tabs may sign in at once), or a new one."""
-    value = request.cookies.get(binding_cookie_name(state), "")
-    if not _BINDING.fullmatch(value):
-        value = secrets.token_urlsafe(32)
-    response.set_cookie(binding_cookie_name(state), value, max_age=int(lifetime.total_seconds()), path="/",
-                        secure=state.settings.cookie_secure, httponly=True, samesite="lax")
-    return value
-
-
 def callback_url(state: WebState, request: Request) -> str:
-    path = request.app.url_path_for(CALLBACK_ROUTE)
-    base = state.settings.public_url or str(request.base_url)
-    return base.rstrip("/") + str(path)
+    return browser_binding.callback_url(state, request, CALLBACK_ROUTE)
 
 
 def _client(state: WebState, organisation_id: uuid.UUID) -> tuple[OidcClient, OidcProviderRow]:
@@ -163,20 +141,21 @@ def _begin(state: WebState, request: Request, response: Response, organisation_i
     now = state.now()
     url, login = client.begin_login(callback_url(state, request), now=now, prompt="login" if step_up else None,
                                     max_age=0 if step_up else None)
-    binding = _binding(state, request, response, client.provider.login_state_lifetime)
-    state_id = _digest(login.state)
+    binding = BINDING.value(request, state)
+    BINDING.keep(response, state, binding, client.provider.login_state_lifetime)
+    state_id = sha256_hex(login.state)
     sealed = state.cipher.encrypt(json.dumps(login.to_dict()).encode("utf-8"), _login_owner(state_id))
     with state.sessions.begin() as session:
         session.execute(delete(OidcLoginState).where(OidcLoginState.expires_at <= now))
         session.add(OidcLoginState(id=state_id, organisation_id=organisation_id, purpose=purpose,
-                                   session_id=session_id, browser_hash=_digest(binding), login=sealed,
+                                   session_id=session_id, browser_hash=sha256_hex(binding), login=sealed,
                                    return_to=return_to, created_at=now, expires_at=login.expires_at))
     return url
 
 
 def _take(state: WebState, returned_state: str) -> _Pending:
     """The login the callback's ``state`` names, deleted in the same transaction (used once)."""
-    state_id = _digest(returned_state)
+    state_id = sha256_hex(returned_state)
     with state.sessions.begin() as session:
         row = session.get(OidcLoginState, state_id)
         if row is None:
@@ -320,11 +299,11 @@ def callback(request: Request, state: State) -> Response:
     if not returned or len(returned) > 512:
         raise SsoStateMismatch("the sign-in response has no state; please start again")
     pending = _take(state, returned)
-    binding = request.cookies.get(binding_cookie_name(state), "")
-    if not hmac.compare_digest(_digest(binding).encode(), pending.browser_hash.encode()) or not binding:
+    binding = BINDING.presented(request, state)
+    if not hmac.compare_digest(sha256_hex(binding).encode(), pending.browser_hash.encode()) or not binding:
         raise SsoStateMismatch("the sign-in response does not belong to this browser; please start again")
     client, provider = _client(state, pending.organisation_id)
-    login = LoginState.from_dict(json.loads(state.cipher.decrypt(pending.login, _login_owner(_digest(returned)))
+    login = LoginState.from_dict(json.loads(state.cipher.decrypt(pending.login, _login_owner(sha256_hex(returned)))
                                             .reveal()))
     response = RedirectResponse(pending.return_to, status_code=303)
     try:

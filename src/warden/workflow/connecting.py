@@ -13,7 +13,6 @@ Bluesky has no OAuth here: it takes an app password through the account's creden
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from warden.audit import AuditObject
 from warden.auth.credentials import CredentialCipher
 from warden.auth.redaction import Secret
+from warden.auth.tokens import sha256_hex
 from warden.connectors import account_settings, oauth
 from warden.connectors.oauth import ConnectFailed, Flow
 from warden.domain.errors import InvalidInput
@@ -55,10 +55,6 @@ class Connected:
     account_id: uuid.UUID
     network: str
     return_to: str
-
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _flow_owner(state_id: str) -> str:
@@ -117,7 +113,7 @@ def begin_connect(sessions: sessionmaker[Session], principal: Principal, cipher:
     flow = Flow(network=network, redirect_uri=redirect_uri, verifier=verifier, client_id=chosen_id,
                 client_secret=chosen_secret if isinstance(chosen_secret, str) and chosen_secret else None)
     state = secrets.token_urlsafe(32)
-    state_id = digest(state)
+    state_id = sha256_hex(state)
     url = oauth.authorize_url(flow, state, settings)
     sealed = cipher.encrypt(Secret(json.dumps(flow.to_dict()).encode("utf-8")), _flow_owner(state_id))
     now = clock()
@@ -126,7 +122,7 @@ def begin_connect(sessions: sessionmaker[Session], principal: Principal, cipher:
         account = get_owned(unit.session, SocialAccount, account_id, principal.organisation_id)
         unit.session.add(AccountOAuthState(id=state_id, organisation_id=principal.organisation_id,
                                            account_id=account_id, member_id=principal.member_id,
-                                           browser_hash=digest(browser_binding), flow=sealed, return_to=return_to,
+                                           browser_hash=sha256_hex(browser_binding), flow=sealed, return_to=return_to,
                                            created_at=now, expires_at=now + LIFETIME))
         unit.record("account.connect_started", _object(account),
                     details={"network": network, "handle": handle, "via": "oauth"})
@@ -145,7 +141,7 @@ class _Pending:
 
 
 def _take(sessions: sessionmaker[Session], state: str, clock: Clock) -> _Pending:
-    state_id = digest(state)
+    state_id = sha256_hex(state)
     with sessions.begin() as session:
         row = session.get(AccountOAuthState, state_id)
         if row is None:
@@ -181,7 +177,7 @@ def complete_connect(sessions: sessionmaker[Session], cipher: CredentialCipher, 
         raise ConnectFailed("the answer has no state; start connecting again", code="connect_state_invalid",
                             status=400)
     pending = _take(sessions, state, clock)
-    same_browser = bool(browser_binding) and hmac.compare_digest(digest(browser_binding or ""),
+    same_browser = bool(browser_binding) and hmac.compare_digest(sha256_hex(browser_binding or ""),
                                                                  pending.browser_hash)
     same_member = caller_member_id is not None and caller_member_id == pending.member_id
     if caller_member_id is not None and not same_member:
@@ -204,7 +200,7 @@ def complete_connect(sessions: sessionmaker[Session], cipher: CredentialCipher, 
         _refused(sessions, principal, pending.account_id, reason, clock)
         raise ConnectFailed(f"the network did not authorise the account ({reason})", code="connect_denied",
                             status=400)
-    flow = Flow.from_dict(json.loads(cipher.decrypt(pending.flow, _flow_owner(digest(state))).reveal()))
+    flow = Flow.from_dict(json.loads(cipher.decrypt(pending.flow, _flow_owner(sha256_hex(state))).reveal()))
     with sessions() as session:
         account = get_owned(session, SocialAccount, pending.account_id, pending.organisation_id)
         settings, handle = dict(account.settings or {}), account.handle

@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import re
-import secrets
 import uuid
 from typing import Annotated
 
@@ -28,6 +26,7 @@ from warden.auth.redaction import Secret
 from warden.connectors.oauth import ConnectFailed
 from warden.domain.errors import WardenError
 from warden.web.api.deps import Caller, State
+from warden.web.browser_binding import BrowserBinding, callback_url
 from warden.web.errors import error_response
 from warden.web.identity import authenticate
 from warden.web.oidc import safe_return_to
@@ -40,9 +39,7 @@ router = APIRouter(prefix="/accounts", tags=["accounts"])
 public = APIRouter(prefix="/accounts", tags=["accounts"], include_in_schema=False)
 
 CALLBACK_ROUTE = "account_connect_callback"
-BINDING_COOKIE_SECURE = "__Host-warden_connect"
-BINDING_COOKIE_PLAIN = "warden_connect"
-_BINDING = re.compile(r"[A-Za-z0-9_-]{43}")
+BINDING = BrowserBinding("__Host-warden_connect", "warden_connect")
 
 
 class ConnectIn(BaseModel):
@@ -60,16 +57,6 @@ class ConnectOut(BaseModel):
     authorize_url: str = Field(description="Send the browser here (a full-page navigation).")
 
 
-def binding_cookie_name(state: WebState) -> str:
-    return BINDING_COOKIE_SECURE if state.settings.cookie_secure else BINDING_COOKIE_PLAIN
-
-
-def callback_url(state: WebState, request: Request) -> str:
-    path = request.app.url_path_for(CALLBACK_ROUTE)
-    base = state.settings.public_url or str(request.base_url)
-    return base.rstrip("/") + str(path)
-
-
 def _failure(error: ConnectFailed) -> Response:
     response = error_response(error.status, error.code, error.message)
     response.headers["cache-control"] = "no-store"
@@ -81,20 +68,17 @@ def begin(request: Request, state: WebState, principal: Principal, account_id: u
     """Start connecting for this browser (the API and the console): the network's authorisation URL
     and the browser's binding, which ``keep_binding`` puts in a cookie; only that browser (or the
     same member) may complete the flow."""
-    binding = request.cookies.get(binding_cookie_name(state), "")
-    if not _BINDING.fullmatch(binding):
-        binding = secrets.token_urlsafe(32)
+    binding = BINDING.value(request, state)
     with httpx.Client(timeout=connecting.NETWORK_TIMEOUT, follow_redirects=False) as http:
         url = connecting.begin_connect(state.sessions, principal, state.cipher, http, account_id=account_id,
-                                       redirect_uri=callback_url(state, request), browser_binding=binding,
-                                       return_to=safe_return_to(return_to), client_id=client_id,
-                                       client_secret=client_secret, clock=state.clock)
+                                       redirect_uri=callback_url(state, request, CALLBACK_ROUTE),
+                                       browser_binding=binding, return_to=safe_return_to(return_to),
+                                       client_id=client_id, client_secret=client_secret, clock=state.clock)
     return url, binding
 
 
 def keep_binding(response: Response, state: WebState, binding: str) -> None:
-    response.set_cookie(binding_cookie_name(state), binding, max_age=int(connecting.LIFETIME.total_seconds()),
-                        path="/", secure=state.settings.cookie_secure, httponly=True, samesite="lax")
+    BINDING.keep(response, state, binding, connecting.LIFETIME)
     response.headers["cache-control"] = "no-store"
 
 
@@ -126,7 +110,7 @@ def connect_callback(request: Request, state: State) -> Response:
         with httpx.Client(timeout=connecting.NETWORK_TIMEOUT, follow_redirects=False) as http:
             done = connecting.complete_connect(state.sessions, state.cipher, http,
                                                params=dict(request.query_params),
-                                               browser_binding=request.cookies.get(binding_cookie_name(state)),
+                                               browser_binding=BINDING.presented(request, state),
                                                caller_member_id=member_id, clock=state.clock)
     except ConnectFailed as error:
         return _failure(error)
