@@ -47,11 +47,8 @@ def registers_for(session: Session, organisation_id: uuid.UUID) -> Registers:
 def check(session: Session, organisation: Organisation, text: str, direction: Direction,
           account_type: AccountType, *, engine: Engine | None = None, registers: Registers | None = None) -> Decision:
     """``engine`` and ``registers`` may be passed in when a batch checks many texts of one organisation."""
-    engine = engine or engine_for(session, organisation.id)
-    context = CheckContext(direction=direction, account_type=account_type,
-                           registers=registers if registers is not None else registers_for(session, organisation.id),
-                           election_period=organisation.election_period)
-    return engine.check(text, context)
+    return check_batch(session, organisation, [(text, account_type)], direction, engine=engine,
+                       registers=registers)[0]
 
 
 def check_batch(session: Session, organisation: Organisation, texts: Sequence[tuple[str, AccountType]],
