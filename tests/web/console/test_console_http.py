@@ -301,3 +301,24 @@ def test_an_unknown_address_answers_a_browser_with_a_page_and_the_api_with_json(
     console_sign_in(member, north, "moderator")
     signed_in = member.get("/no-such-page/<script>alert(1)</script>", headers={"accept": "text/html"})
     assert signed_in.status_code == 404 and "Sign out" in signed_in.text and "<script>alert" not in signed_in.text
+
+
+def test_connecting_says_what_is_missing_and_refuses_networks_without_oauth(web: Web, north: Tenant) -> None:
+    from warden.workflow import accounts
+
+    admin_principal = north.principal("admin")
+    x_id = accounts.add_account(north.sessions, admin_principal, team_id=north.team, network="x",
+                                handle="north_x", account_type="corporate", settings={"user_id": "2244994945"})
+    bsky_id = accounts.add_account(north.sessions, admin_principal, team_id=north.team, network="bluesky",
+                                   handle="north.bsky.social", account_type="corporate")
+    admin = web.signed_in(north, "admin")
+    token = csrf_of(admin.get("/accounts"))
+    missing = admin.post(f"/accounts/{x_id}/connect", csrf=False, data={"csrf_token": token})
+    assert missing.status_code == 422 and "client_id" in missing.text and f'href="#connect-{x_id}"' in missing.text
+    no_oauth = admin.post(f"/accounts/{bsky_id}/connect", csrf=False, data={"csrf_token": token})
+    assert no_oauth.status_code == 422 and "app password" in no_oauth.text
+    assert "account.connect_started" not in audit_actions(north)
+    moderator = web.signed_in(north, "moderator")
+    refused = moderator.post(f"/accounts/{x_id}/connect", csrf=False,
+                             data={"csrf_token": csrf_of(moderator.get("/accounts"))})
+    assert refused.status_code == 403

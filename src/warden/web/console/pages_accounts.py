@@ -94,11 +94,14 @@ def connect(request: Request, caller: FormCaller, account_id: uuid.UUID, client_
         url, binding = begin(request, state, caller.principal, account_id, return_to="/accounts?done=connected",
                              client_id=forms.text(client_id, "app id").strip() or None,
                              client_secret=Secret(client_secret.strip()) if client_secret.strip() else None)
-    except (ConnectFailed, WardenError) as error:
-        if error.code in ("forbidden", "not_found"):
+    except ConnectFailed as error:  # the network refused, or no OAuth for this network
+        return accounts_page(request, caller, status=error.status, error=error.message,
+                             error_for=f"connect-{account_id}")
+    except WardenError as error:
+        if error.code not in ("invalid_input", "invalid_state"):
             raise
-        return accounts_page(request, caller, status=status_for(error) if not isinstance(error, ConnectFailed)
-                             else error.status, error=error.message, error_for=f"connect-{account_id}")
+        return accounts_page(request, caller, status=status_for(error), error=error.message,
+                             error_for=f"connect-{account_id}")
     account = queries.get_account(state.sessions, caller.principal, account_id)
     response = render(request, "connect_continue.html", account=account, authorize_url=url, current="accounts")
     keep_binding(response, state, binding)
