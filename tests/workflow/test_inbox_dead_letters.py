@@ -38,13 +38,13 @@ def states(org: Org) -> dict[str, str]:
 
 def poison(monkeypatch: pytest.MonkeyPatch, network_id: str) -> None:
     """Filing this one message fails, as a bug in filing would."""
-    real = cases.file_message
+    real = cases.store_message
 
-    def failing(unit: Any, account: Any, incoming: Incoming, **options: Any) -> Any:
+    def failing(unit: Any, account: Any, incoming: Incoming, *args: Any) -> Any:
         if incoming.network_id == network_id:
             raise RuntimeError("filing broke on this message")
-        return real(unit, account, incoming, **options)
-    monkeypatch.setattr(cases, "file_message", failing)
+        return real(unit, account, incoming, *args)
+    monkeypatch.setattr(cases, "store_message", failing)
 
 
 def test_a_poison_message_is_set_aside_and_the_rest_filed(db_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

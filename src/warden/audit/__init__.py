@@ -5,7 +5,15 @@ Pure (no database): the storage layer appends with :func:`next_entry`, signs che
 """
 
 from warden.audit.canonical import JsonValue, canonical_json, state_hash
-from warden.audit.chain import ChainHead, compute_entry_hash, genesis_hash, next_entry, recompute_entry_hash
+from warden.audit.chain import (
+    ChainHead,
+    compute_entry_hash,
+    draft_entry,
+    genesis_hash,
+    link,
+    next_entry,
+    recompute_entry_hash,
+)
 from warden.audit.checkpoints import (
     Checkpoint,
     Signer,
@@ -52,10 +60,12 @@ __all__ = [
     "Verifier",
     "canonical_json",
     "compute_entry_hash",
+    "draft_entry",
     "dump_checkpoints",
     "format_timestamp",
     "generate_key",
     "genesis_hash",
+    "link",
     "load_checkpoints",
     "load_entries",
     "load_public_key",

@@ -9,7 +9,9 @@
 * **Appending.** The storage layer, inside the transaction that makes the change, locks the
   organisation's chain head (``SELECT ... FOR UPDATE`` on PostgreSQL, the write lock on SQLite),
   calls :func:`next_entry` with the head (or ``None`` for the first entry), inserts the result
-  and moves the head. A unique ``(organisation_id, seq)`` constraint backs the lock up.
+  and moves the head. A unique ``(organisation_id, seq)`` constraint backs the lock up. To hold
+  the head for as short a time as possible, an appender may build its entries first
+  (:func:`draft_entry`, validated) and :func:`link` them after the head once it holds the lock.
 * **Time.** ``occurred_at`` is whatever the caller says (default: now, UTC). Appenders should
   read the clock *after* taking the head lock. Entries are not refused for a time earlier than
   their predecessor's: on several machines clocks differ by a little, and the hash covers the
@@ -26,13 +28,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from warden.audit.canonical import JsonValue, canonical_json, encode_checked
-from warden.audit.entry import Actor, AuditEntry, AuditObject, hex_hash, identifier
+from warden.audit.entry import Actor, AuditEntry, AuditObject, hex_hash, identifier, utc
 from warden.audit.errors import AuditFormatError, ChainError
 
-__all__ = ["GENESIS_DOMAIN", "ChainHead", "HasHead", "compute_entry_hash", "genesis_hash", "next_entry",
-           "recompute_entry_hash"]
+__all__ = ["GENESIS_DOMAIN", "ChainHead", "HasHead", "compute_entry_hash", "draft_entry", "genesis_hash", "link",
+           "next_entry", "recompute_entry_hash"]
 
 GENESIS_DOMAIN = b"warden.audit.genesis.v1\x00"
+_UNLINKED = "0" * 64  # a draft's hashes until it is linked
 
 
 def genesis_hash(organisation_id: str) -> str:
@@ -105,19 +108,55 @@ def next_entry(
     details: Mapping[str, JsonValue] | None = None,
 ) -> AuditEntry:
     """The entry that follows ``previous`` (``None``: the first entry of the chain), hash included."""
-    if previous is None:
-        seq, prev_hash = 1, genesis_hash(organisation_id)
-    else:
-        if previous.organisation_id != organisation_id:
-            raise ChainError(f"cannot append to organisation {previous.organisation_id!r}'s chain "
-                             f"an entry of organisation {organisation_id!r}")
-        seq, prev_hash = previous.seq + 1, hex_hash(previous.entry_hash, "previous entry_hash")
-    draft = AuditEntry(
-        organisation_id=organisation_id, seq=seq, occurred_at=occurred_at or datetime.now(UTC), actor=actor,
+    entry = draft_entry(organisation_id=organisation_id, actor=actor, action=action, object=object,
+                        occurred_at=occurred_at, justification=justification, before_hash=before_hash,
+                        after_hash=after_hash, policy_revision=policy_revision,
+                        detector_versions=detector_versions, details=details)
+    return link(previous, [entry])[0]
+
+
+def draft_entry(
+    *,
+    organisation_id: str,
+    actor: Actor,
+    action: str,
+    object: AuditObject,
+    occurred_at: datetime | None = None,
+    justification: str | None = None,
+    before_hash: str | None = None,
+    after_hash: str | None = None,
+    policy_revision: str | None = None,
+    detector_versions: Mapping[str, str] | None = None,
+    details: Mapping[str, JsonValue] | None = None,
+) -> AuditEntry:
+    """An entry validated but not yet in a chain (no position, no hashes): give it to :func:`link`."""
+    return AuditEntry(
+        organisation_id=organisation_id, seq=1, occurred_at=occurred_at or datetime.now(UTC), actor=actor,
         action=action, object=object, justification=justification, before_hash=before_hash,
         after_hash=after_hash, policy_revision=policy_revision, detector_versions=detector_versions,
-        details={} if details is None else details, prev_hash=prev_hash, entry_hash=prev_hash,
+        details={} if details is None else details, prev_hash=_UNLINKED, entry_hash=_UNLINKED,
     )
-    # The draft is ours alone until returned; sealing it in place avoids validating every field twice.
-    builtins.object.__setattr__(draft, "entry_hash", recompute_entry_hash(draft))
-    return draft
+
+
+def link(previous: HasHead | None, drafts: list[AuditEntry], occurred_at: datetime | None = None) -> list[AuditEntry]:
+    """Chain ``drafts`` (from :func:`draft_entry`, in order) after ``previous``, with their hashes; all at
+    ``occurred_at`` when given (an appender reads the clock after taking the head lock).
+
+    The drafts must be the caller's alone: they are sealed in place (their fields were validated when
+    they were built, and are not validated twice)."""
+    for draft in drafts:
+        organisation_id = draft.organisation_id
+        if previous is None:
+            seq, prev_hash = 1, genesis_hash(organisation_id)
+        else:
+            if previous.organisation_id != organisation_id:
+                raise ChainError(f"cannot append to organisation {previous.organisation_id!r}'s chain "
+                                 f"an entry of organisation {organisation_id!r}")
+            seq, prev_hash = previous.seq + 1, hex_hash(previous.entry_hash, "previous entry_hash")
+        builtins.object.__setattr__(draft, "seq", seq)
+        builtins.object.__setattr__(draft, "prev_hash", prev_hash)
+        if occurred_at is not None:
+            builtins.object.__setattr__(draft, "occurred_at", utc(occurred_at))
+        builtins.object.__setattr__(draft, "entry_hash", recompute_entry_hash(draft))
+        previous = draft
+    return drafts

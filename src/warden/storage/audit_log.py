@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from warden.audit import AuditEntry, ChainHead, Checkpoint, canonical_json
@@ -33,18 +33,13 @@ def lock_head(session: Session, organisation_id: uuid.UUID) -> ChainHead | None:
     return ChainHead(organisation_id=str(organisation_id), seq=row.seq, entry_hash=row.entry_hash)
 
 
-def append(session: Session, entry: AuditEntry) -> None:
-    session.add(AuditEntryRow(
-        organisation_id=uuid.UUID(entry.organisation_id),
-        seq=entry.seq,
-        occurred_at=entry.occurred_at,
-        action=entry.action,
-        actor_id=entry.actor.id,
-        object_type=entry.object.type,
-        object_id=entry.object.id,
-        entry_hash=entry.entry_hash,
-        body=canonical_json(entry.to_dict()).decode("utf-8"),
-    ))
+def append_all(session: Session, entries: list[AuditEntry]) -> None:
+    """Insert linked entries (one executemany, not one ORM object each)."""
+    session.execute(insert(AuditEntryRow), [{
+        "organisation_id": uuid.UUID(entry.organisation_id), "seq": entry.seq, "occurred_at": entry.occurred_at,
+        "action": entry.action, "actor_id": entry.actor.id, "object_type": entry.object.type,
+        "object_id": entry.object.id, "entry_hash": entry.entry_hash,
+        "body": canonical_json(entry.to_dict()).decode("utf-8")} for entry in entries])
 
 
 def stream_rows(session: Session, organisation_id: uuid.UUID, batch: int = 2000) -> Iterator[dict[str, Any]]:

@@ -87,26 +87,30 @@ def receive(sessions: sessionmaker[Session], principal: Principal, account_id: u
 @dataclass
 class Filing:
     """What filing messages in one transaction has already looked up: the
-    messages already stored and the cases of their threads (locked), so a
-    batch of 200 costs two queries, not 400."""
+    messages already stored and, once locked, the cases of their threads, so
+    a batch of 200 costs two queries, not 400."""
 
     known: set[tuple[uuid.UUID, str]]
-    cases: dict[tuple[uuid.UUID, str], Case]
+    cases: dict[tuple[uuid.UUID, str], Case] = field(default_factory=dict)
     #: Cases a message merely joined: their new ``updated_at``, written by ``touch_cases`` in one statement
     #: (the ORM would send one versioned UPDATE per case).
     touched: dict[uuid.UUID, datetime] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session, organisation_id: uuid.UUID,
-             wanted: Sequence[tuple[uuid.UUID, str, str]]) -> Filing:
-        """``wanted``: (account id, network id, thread key) of each message to file."""
-        accounts = {a for a, _, _ in wanted}
+    def load(cls, session: Session, wanted: Sequence[tuple[uuid.UUID, str]]) -> Filing:
+        """``wanted``: (account id, network id) of each message to file."""
         known = {(a, n) for a, n in session.execute(select(Message.account_id, Message.network_id).where(
-            Message.account_id.in_(accounts), Message.network_id.in_({n for _, n, _ in wanted})))}
+            Message.account_id.in_({a for a, _ in wanted}), Message.network_id.in_({n for _, n in wanted})))}
+        return cls(known)
+
+    def lock_cases(self, session: Session, organisation_id: uuid.UUID,
+                   threads: Sequence[tuple[uuid.UUID, str]]) -> None:
+        """Lock the cases of these (account id, thread key) threads: the last step before writing them, so
+        that two workers filing into the same threads wait for each other as briefly as possible."""
         found = session.execute(select(Case).where(
-            Case.organisation_id == organisation_id, Case.account_id.in_(accounts),
-            Case.thread_key.in_({t for _, _, t in wanted})).with_for_update()).scalars()
-        return cls(known, {(c.account_id, c.thread_key): c for c in found})
+            Case.organisation_id == organisation_id, Case.account_id.in_({a for a, _ in threads}),
+            Case.thread_key.in_({t for _, t in threads})).order_by(Case.id).with_for_update()).scalars()
+        self.cases.update({(c.account_id, c.thread_key): c for c in found})
 
     def touch_cases(self, session: Session) -> None:
         """After the batch's flush: move the touched cases' ``updated_at`` (and version, as any change does)."""
@@ -118,17 +122,29 @@ class Filing:
             self.touched.clear()
 
 
-def file_message(unit: Unit, account: SocialAccount, incoming: Incoming, *, decision: Decision | None = None,
-                 settings: PolicySettings | None = None, filing: Filing | None = None) -> Received:
-    """Inside ``unit``: store the message, decide, open or update its case,
-    queue the automatic actions the policy asks for, and audit it all.
+def file_message(unit: Unit, account: SocialAccount, incoming: Incoming) -> Received:
+    """Inside ``unit``: store one message, decide, open or update its case,
+    queue the automatic actions the policy asks for, and audit it all."""
+    session = unit.session
+    filing = Filing.load(session, [(account.id, incoming.network_id)])
+    engine = checking.engine_for(session, account.organisation_id)
+    decision = checking.check(session, organisation(session, account.organisation_id), incoming.text,
+                              Direction.INBOUND, AccountType(account.account_type), engine=engine)
+    stored = store_message(unit, account, incoming, decision, filing)
+    if isinstance(stored, Received):
+        return stored
+    filing.lock_cases(session, account.organisation_id, [(account.id, incoming.thread_key)])
+    received = file_stored(unit, account, stored, decision, engine.policy.pack.settings, filing)
+    session.flush()
+    filing.touch_cases(session)
+    return received
 
-    A batch passes the ``decision`` (checked before any lock is taken), the
-    policy's ``settings`` and its ``filing`` look-ups."""
-    session, clock = unit.session, unit.clock
-    batched = filing is not None
-    filing = filing or Filing.load(session, account.organisation_id,
-                                   [(account.id, incoming.network_id, incoming.thread_key)])
+
+def store_message(unit: Unit, account: SocialAccount, incoming: Incoming, decision: Decision,
+                  filing: Filing) -> Message | Received:
+    """The first half of filing: the message and its decision (no case yet, no lock taken).
+    A message already stored answers with what it was filed as."""
+    session = unit.session
     if (account.id, incoming.network_id) in filing.known:
         existing = session.execute(select(Message).where(
             Message.account_id == account.id, Message.network_id == incoming.network_id)).scalar_one()
@@ -137,30 +153,34 @@ def file_message(unit: Unit, account: SocialAccount, incoming: Incoming, *, deci
             Case.thread_key == existing.thread_key)).scalar_one()
         stored = session.get(DecisionRow, existing.decision_id) if existing.decision_id else None
         return Received(existing.id, case_id, stored.action if stored else "none", duplicate=True)
-    org = organisation(session, account.organisation_id)
-    now = clock()
-    account_type = AccountType(account.account_type)
-    if decision is None or settings is None:
-        engine = checking.engine_for(session, org.id)
-        settings = engine.policy.pack.settings
-        decision = checking.check(session, org, incoming.text, Direction.INBOUND, account_type, engine=engine)
     # Ids are made here, not by the database, so nothing needs flushing until commit.
-    message = Message(id=uuid.uuid4(), organisation_id=org.id, account_id=account.id,
+    message = Message(id=uuid.uuid4(), organisation_id=account.organisation_id, account_id=account.id,
                       network_id=incoming.network_id, thread_key=incoming.thread_key, kind=incoming.kind,
                       author_handle=incoming.author_handle, author_name=incoming.author_name, text=incoming.text,
-                      in_reply_to=incoming.in_reply_to, sent_at=incoming.sent_at, received_at=now, hidden=False)
+                      in_reply_to=incoming.in_reply_to, sent_at=incoming.sent_at, received_at=unit.clock(),
+                      hidden=InboundAction(decision.action) in automatic_actions.HIDING)
     session.add(message)
     filing.known.add((account.id, incoming.network_id))
-    row = checking.store_decision(session, org.id, "message", message.id, decision, account_type)
+    row = checking.store_decision(session, account.organisation_id, "message", message.id, decision,
+                                  AccountType(account.account_type))
     message.decision_id = row.id
+    return message
+
+
+def file_stored(unit: Unit, account: SocialAccount, message: Message, decision: Decision,
+                settings: PolicySettings, filing: Filing) -> Received:
+    """The second half, once ``filing`` holds the thread's case locked: open or update the case, queue the
+    automatic actions, and audit it all."""
+    session, now = unit.session, message.received_at
     severity = SEVERITY[InboundAction(decision.action)]
     due = now + SLA[severity] if severity in SLA else None
-    case = filing.cases.get((account.id, incoming.thread_key))
+    case = filing.cases.get((account.id, message.thread_key))
     if case is None:
-        case = Case(id=uuid.uuid4(), organisation_id=org.id, account_id=account.id, thread_key=incoming.thread_key,
-                    state="new", severity=severity, sla_due_at=due, opened_at=now, updated_at=now)
+        case = Case(id=uuid.uuid4(), organisation_id=account.organisation_id, account_id=account.id,
+                    thread_key=message.thread_key, state="new", severity=severity, sla_due_at=due, opened_at=now,
+                    updated_at=now)
         session.add(case)
-        filing.cases[(account.id, incoming.thread_key)] = case
+        filing.cases[(account.id, message.thread_key)] = case
         action, before = "case.opened", None
     else:
         before = _case_state(case)
@@ -170,18 +190,19 @@ def file_message(unit: Unit, account: SocialAccount, incoming: Incoming, *, deci
             case.severity = severity
             if due is not None and (case.sla_due_at is None or due < case.sla_due_at):
                 case.sla_due_at = due
-        if batched and _case_state(case) == before:
+        if _case_state(case) == before:
             filing.touched[case.id] = now
         else:
             case.updated_at = now
+            filing.touched.pop(case.id, None)
         action = "case.updated"
     automatic = automatic_actions.apply(unit, settings, account, message, case, InboundAction(decision.action),
                                         list(decision.categories))
     unit.record("message.received", AuditObject(type="message", id=str(message.id),
-                                                name=f"{incoming.kind} from {incoming.author_handle[:80]}"),
+                                                name=f"{message.kind} from {message.author_handle[:80]}"),
                 policy_revision=decision.policy_revision, detector_versions=dict(decision.detector_versions),
                 details={"decision": decision.action.value, "categories": list(decision.categories),
-                         "network_id": incoming.network_id[:200], "case": str(case.id), "automatic": automatic})
+                         "network_id": message.network_id[:200], "case": str(case.id), "automatic": automatic})
     after = _case_state(case)
     if before != after:  # opened, reopened or raised; a message merely joining is in message.received
         unit.record(action, _case_object(case, account.handle), before=before, after=after)

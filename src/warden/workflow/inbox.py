@@ -94,11 +94,13 @@ def file_pending(sessions: sessionmaker[Session], organisation_id: uuid.UUID, li
 
 
 def _file(unit: Unit, items: list[InboxItem]) -> Filed:
-    """Check every text first (the slow, lock-free part), then write."""
+    """Check every text first (the slow, lock-free part), write the messages,
+    and only then lock their threads' cases and file them: two workers filing
+    into the same threads overlap in everything but the last step."""
     if not items:
         return Filed(0, 0)
     session = unit.session
-    session.autoflush = False  # everything is written at commit, in as few statements as possible
+    session.autoflush = False  # everything is written in as few statements as possible
     org = organisation(session, unit.principal.organisation_id)
     engine = checking.engine_for(session, org.id)
     registers = checking.registers_for(session, org.id)
@@ -118,13 +120,15 @@ def _file(unit: Unit, items: list[InboxItem]) -> Filed:
     decisions = checking.check_batch(session, org, [
         (incoming.text, AccountType(accounts[item.account_id].account_type)) for item, incoming in prepared],
         Direction.INBOUND, engine=engine, registers=registers)
-    filing = cases.Filing.load(session, org.id, [(item.account_id, incoming.network_id, incoming.thread_key)
-                                                 for item, incoming in prepared])
+    filing = cases.Filing.load(session, [(item.account_id, incoming.network_id) for item, incoming in prepared])
+    stored = [(item, decision, cases.store_message(unit, accounts[item.account_id], incoming, decision, filing))
+              for (item, incoming), decision in zip(prepared, decisions, strict=True)]
+    session.flush()
+    filing.lock_cases(session, org.id, [(item.account_id, incoming.thread_key) for item, incoming in prepared])
     done: list[dict[str, Any]] = []
-    for (item, incoming), decision in zip(prepared, decisions, strict=True):
-        account = accounts[item.account_id]
-        received = cases.file_message(unit, account, incoming, decision=decision,
-                                      settings=engine.policy.pack.settings, filing=filing)
+    for item, decision, message in stored:
+        received = message if isinstance(message, cases.Received) else cases.file_stored(
+            unit, accounts[item.account_id], message, decision, engine.policy.pack.settings, filing)
         done.append({"id": item.id, "state": "filed", "filed_at": unit.clock(), "message_id": received.message_id,
                      "attempts": item.attempts + 1})
     if done:
