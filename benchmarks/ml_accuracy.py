@@ -278,6 +278,9 @@ def main() -> None:
     prf("invented sexual test file", "invented train file", "sexual", s.texts, s.labels)
     s = subset(examples, "sexual", None, lambda e: e.source != "invented")
     prf("public test splits (weak word-list labels)", "all (train)", "sexual", s.texts, s.labels)
+    for category in ("toxicity", "insult", "threat", "identity_hate"):
+        s = subset(examples, category, "invented", lambda e: e.extra["category"] in ("abuse", "lawful"))
+        prf("invented abuse vs lawful test files", "all (train)", category, s.texts, s.labels)
     table("3. Urgency, self-harm, spam, sexual: precision / recall / F1 at the stored threshold, ROC AUC",
           ["tested on", "trained on", "category", "n", "pos", "prec", "recall", "F1", "AUC"],
           rows, [46, 20, 11, 7, 6, 7, 8, 7, 7])

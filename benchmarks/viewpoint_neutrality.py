@@ -1,6 +1,7 @@
 """Viewpoint neutrality of the WHOLE engine (detectors and policy), inbound.
 
-    .venv/bin/python benchmarks/viewpoint_neutrality.py [--show-misses]
+    .venv/bin/python benchmarks/viewpoint_neutrality.py [--show-misses] [--sets tuning|held-out|both]
+        [--aggregate-only]
 
 Two pairs of invented sets written for Warden (UK English, varied), each with
 lawful messages (criticism of the police, political opinions about policing,
@@ -51,6 +52,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--show-misses", action="store_true",
                         help="also list the abusive messages let through (never tune the held-out rules on them)")
+    parser.add_argument("--sets", choices=("tuning", "held-out", "both"), default="both",
+                        help="which pair to measure (tuning: as often as you like while working)")
+    parser.add_argument("--aggregate-only", action="store_true",
+                        help="print only the aggregate figures, no per-message lines (for an author writing "
+                             "training data who must not read the held-out messages)")
     args = parser.parse_args()
     engine = Engine()
     context = CheckContext(direction=Direction.INBOUND)
@@ -58,6 +64,8 @@ def main() -> None:
     print(f"{'set':<10}{'measure':<48}{'value':>10}{'target':>10}")
     details: list[str] = []
     for label, lawful_file, abusive_file in SETS:
+        if args.sets not in ("both", label):
+            continue
         lawful, abusive = load(lawful_file), load(abusive_file)
         lawful_actions = [engine.check(t, context).action.value for t in lawful]
         abusive_actions = [engine.check(t, context).action.value for t in abusive]
@@ -76,6 +84,8 @@ def main() -> None:
         if args.show_misses:
             details += [f"  {label}: abusive but {action}: {text}"
                         for text, action in zip(abusive, abusive_actions, strict=True) if action not in CAUGHT]
+    if args.aggregate_only:
+        details = [line for line in details if not line.startswith("  ")]
     print("\n".join(details))
 
 
