@@ -13,9 +13,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,9 +69,10 @@ def accept(session: Session, account: SocialAccount, items: Sequence[Incoming], 
              "state": "pending", "attempts": 0, "error": "", "arrived_at": now} for item in items]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(InboxItem).on_conflict_do_nothing(index_elements=["account_id", "network_id"])
-    result = session.execute(statement.returning(InboxItem.id), rows)
-    return len(result.all())
+    table = cast(Table, InboxItem.__table__)
+    statement = (insert(table).on_conflict_do_nothing(index_elements=["account_id", "network_id"])
+                 .execution_options(preserve_rowcount=True))  # counted, not RETURNING ids: a far cheaper batch
+    return session.connection().execute(statement, rows).rowcount
 
 
 def pending_organisations(sessions: sessionmaker[Session], limit: int = 50) -> list[uuid.UUID]:
