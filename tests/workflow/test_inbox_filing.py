@@ -5,14 +5,21 @@ is audited with its before and after."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
+from warden.audit import Verifier, load_entries, verify_chain
+from warden.domain.enums import InboundAction
 from warden.domain.messages import Incoming
-from warden.storage.tables import AuditEntryRow, Case, SocialAccount
+from warden.storage import audit_log
+from warden.storage.tables import AuditEntryRow, Case, DecisionRow, Message, SocialAccount
+from warden.storage.work_tables import InboxItem
 from warden.workflow import inbox
+from warden.workflow.cases import SEVERITY
 from workflow_org import Org, build_org
 
 pytestmark = pytest.mark.db
@@ -74,3 +81,57 @@ def test_many_messages_of_one_thread_in_one_batch(db_engine: Engine) -> None:
     case = the_case(org)
     assert case.updated_at == T0
     assert [a for a, _ in audit(org)].count("message.received") == 30
+
+
+def test_two_workers_filing_into_the_same_threads_file_each_message_once(db_engine: Engine,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers overlap everywhere but the last step (the threads' cases, then the chain head): on PostgreSQL
+    two filing at once into the same threads lose nothing, double nothing and keep the chain whole, and no
+    batch fails on the other's rows (a conflict would send it to the slow one-by-one path)."""
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers with its database lock: nothing overlaps to test")
+    org = build_org(db_engine, "north")
+    fell_back: list[int] = []
+    one_by_one = inbox._file_one_by_one
+
+    def counted(*args: Any) -> inbox.Filed:
+        fell_back.append(1)
+        return one_by_one(*args)
+    monkeypatch.setattr(inbox, "_file_one_by_one", counted)
+    with org.sessions.begin() as session:
+        account = session.get(SocialAccount, org.corporate)
+        assert account is not None
+        inbox.accept(session, account, [
+            Incoming(network_id=f"m{n}", thread_key=f"t{n % 7}", kind="reply", author_handle=f"@r{n}",
+                     text="I know where you live" if n % 11 == 0 else f"When does the road reopen? #{n}", sent_at=T0)
+            for n in range(600)], "poll")
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work() -> None:
+        start.wait()
+        try:
+            while inbox.file_pending(org.sessions, org.id, limit=40).filed:
+                pass
+        except BaseException as error:
+            failures.append(error)
+
+    workers = [threading.Thread(target=work) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not failures, failures[0]
+    assert not fell_back
+    with org.sessions() as session:
+        assert session.execute(select(func.count()).select_from(Message)).scalar_one() == 600
+        assert set(session.execute(select(InboxItem.state)).scalars()) == {"filed"}
+        cases = session.execute(select(Case).where(Case.organisation_id == org.id)).scalars().all()
+        assert sorted(c.thread_key for c in cases) == [f"t{n}" for n in range(7)]
+        threat = session.execute(select(DecisionRow.action).join(Message, Message.decision_id == DecisionRow.id)
+                                 .where(Message.network_id == "m0")).scalar_one()
+        raised = SEVERITY[InboundAction(threat)]
+        assert raised > 0 and all(c.severity == raised for c in cases)  # every thread had a threat (n % 11 == 0)
+        report = verify_chain(load_entries(audit_log.stream_rows(session, org.id)), [], Verifier({}))
+    assert report.ok, report.summary()
+    assert [a for a, _ in audit(org)].count("message.received") == 600
