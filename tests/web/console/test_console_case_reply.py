@@ -110,3 +110,38 @@ def test_a_direct_message_cannot_be_answered_from_warden(console: Console) -> No
     assert page.get_by_label("Your reply").count() == 0
     assert "cannot answer a direct message" in page.locator(".reply-panel").inner_text()
     console.audit(page, "case-dm")
+
+
+def test_a_reply_sent_back_for_changes_is_changed_on_the_case_and_checked_again(console: Console) -> None:
+    tag = unique_tag()
+    message_id, case_id = console.world.inbound(ABUSE, author=f"@cross_{tag}", name=f"Cross {tag}")
+    page = console.signed_in("moderator")
+    page.goto(f"/cases/{case_id}")
+    page.get_by_label("Your reply").fill(f"{RISKY} {tag}")
+    page.get_by_role("button", name="Send the reply").click()
+    assert replies_to(console, message_id) == [("held", None)]
+    assert page.get_by_role("button", name="Save and check again (reply 1)").is_hidden()  # closed while it waits
+
+    approver = console.signed_in("approver2")
+    approver.goto("/approvals")
+    approver.locator("tbody tr", has_text=tag).get_by_role("link", name=re.compile("^Review")).click()
+    approver.get_by_label("What should change").fill("Leave out 'muppet'.")
+    approver.get_by_role("button", name="Ask for changes").click()
+    assert replies_to(console, message_id) == [("changes_requested", None)]
+
+    page.reload()
+    replies = page.locator("#replies")
+    assert "Changes requested" in replies.inner_text() and "Leave out 'muppet'." in replies.inner_text()
+    box = page.get_by_label("Your changed reply (reply 1)")
+    assert box.input_value() == f"{RISKY} {tag}"  # open, with the words to change
+    console.audit(page, "case-reply-changes")
+    box.fill("   ")
+    page.get_by_role("button", name="Save and check again (reply 1)").click()
+    assert "reply" in page.locator("#replies .error-message").inner_text().lower()
+    assert replies_to(console, message_id) == [("changes_requested", None)]
+    page.get_by_label("Your changed reply (reply 1)").fill(f"{CLEAN} {tag}")
+    page.get_by_role("button", name="Save and check again (reply 1)").click()
+    page.wait_for_url(re.compile(r"done=reply_sent"))
+    assert replies_to(console, message_id) == [("scheduled", network_id(console, message_id))]
+    assert f"{CLEAN} {tag}" in page.locator("#replies").inner_text()
+    assert "draft.edited" in console.world.audit_actions()

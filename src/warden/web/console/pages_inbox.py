@@ -54,6 +54,9 @@ REPLY_LABELS = {"draft": "Not sent", "allowed": "Ready to send", "warned": "Warn
 REPLY_TONES = {"draft": "info", "allowed": "ok", "warned": "warn", "held": "hold", "blocked": "bad",
                "approved": "ok", "changes_requested": "warn", "rejected": "bad", "scheduled": "ok",
                "withdrawn": "info", "published": "ok", "publish_failed": "bad"}
+#: A reply its author may still change: it has not gone to the outbox (``drafts.EDITABLE`` less the states
+#: from which a reply is already on its way).
+REPLY_EDITABLE = frozenset({"draft", "changes_requested", "held", "blocked", "warned"})
 REPLY_OUTCOMES = {
     "allow": "No concerns found: it is sent as soon as you send it.",
     "warn": "A warning: tick the box to say you have read it, or it waits for you to acknowledge it.",
@@ -133,6 +136,7 @@ def case_page(request: Request, caller: Caller, case_id: uuid.UUID, *, status: i
                   current="inbox", reply_to=reply_to, reply_refused=refused,
                   reply_chosen=chosen or (str(reply_to[-1][0]) if reply_to else ""), replies=sent,
                   reply_labels=REPLY_LABELS, reply_tones=REPLY_TONES, max_chars=MAX_TEXT_CHARS,
+                  reply_editable=REPLY_EDITABLE,
                   authors=reads.member_names(web.sessions, principal, [r.author_id for r in sent]),
                   explained_replies={r.draft_id: explain(r.text, r.decision_action or "", r.reasons, standards)
                                      for r in sent})
@@ -276,6 +280,25 @@ def reply(request: Request, case_id: uuid.UUID, caller: FormCaller, version: Sho
             raise
         return _case_refused(request, caller, case_id, "reply", error, values)
     notice = {"scheduled": "reply_sent", "warned": "reply_warned"}.get(done.state, "reply_waiting")
+    return see_other(f"/cases/{case_id}?done={notice}#replies")
+
+
+@router.post("/cases/{case_id}/replies/{draft_id}/edit")
+def edit_reply(request: Request, case_id: uuid.UUID, draft_id: uuid.UUID, caller: FormCaller, version: Short = "",
+               text: Text = "") -> Response:
+    """Change a reply that has not gone out (after an approver asked for changes, or while it waits):
+    checked again as a whole, so a risky one goes back to an approver."""
+    web = get_state(request)
+    try:
+        forms.text(text, "reply", required=True)
+        drafts.edit_draft(web.sessions, caller.principal, draft_id, text, forms.version(version), clock=web.clock)
+    except WardenError as error:
+        if error.code not in ("invalid_input", "invalid_state"):
+            raise
+        return _case_refused(request, caller, case_id, f"edit-{draft_id}", error, {f"edit-{draft_id}": text})
+    now = {r.draft_id: r.state for r in cases.replies(web.sessions, caller.principal, case_id)}
+    state = now.get(draft_id, "")
+    notice = {"scheduled": "reply_sent", "warned": "reply_warned"}.get(state, "reply_waiting")
     return see_other(f"/cases/{case_id}?done={notice}#replies")
 
 
