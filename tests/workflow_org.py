@@ -52,7 +52,8 @@ def build_org(engine: Engine, slug: str) -> Org:
     team = organisations.create_team(sessions, admin, "Corporate comms")
 
     def member(name: str, *roles: str) -> Principal:
-        member_id = organisations.add_member(sessions, admin, email=f"{name}@{slug}.example.com",
+        signed_in = replace(admin, authenticated_at=datetime.now(UTC))  # adding a member is a step-up action
+        member_id = organisations.add_member(sessions, signed_in, email=f"{name}@{slug}.example.com",
                                              display_name=name.title(), password=None, roles={team: roles},
                                              hasher=HASHER)
         with sessions() as session:

@@ -33,8 +33,9 @@ def test_concurrent_drafts_in_one_organisation_do_not_deadlock(db_engine: Engine
         admin = member_principal(session, admin_id)
     team = organisations.create_team(sessions, admin, "Comms")
     writers = []
+    signed_in = replace(admin, authenticated_at=datetime.now(UTC))
     for n in range(8):
-        member_id = organisations.add_member(sessions, admin, email=f"w{n}@north.example.com", display_name=f"W{n}",
+        member_id = organisations.add_member(sessions, signed_in, email=f"w{n}@north.example.com", display_name=f"W{n}",
                                              password=None, roles={team: ["contributor"]}, hasher=HASHER)
         with sessions() as session:
             writers.append(replace(member_principal(session, member_id), authenticated_at=datetime.now(UTC)))

@@ -89,7 +89,8 @@ def build_tenant(engine: Engine, slug: str) -> Tenant:
     member_ids = {"admin": admin_id}
     for role, roles in MEMBER_ROLES.items():
         member_ids[role] = organisations.add_member(
-            sessions, admin, email=f"{role}@{slug}.example.com", display_name=f"{role.title()} {slug.title()}",
+            sessions, replace(admin, authenticated_at=datetime.now(UTC)), email=f"{role}@{slug}.example.com",
+            display_name=f"{role.title()} {slug.title()}",
             password=PASSWORD, roles={team: roles}, hasher=HASHER)
     with sessions.begin() as session:
         corporate = SocialAccount(organisation_id=org_id, team_id=team, network="replay", handle=f"{slug}_police",

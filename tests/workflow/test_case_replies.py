@@ -76,7 +76,7 @@ def reply(org: Org, who: Principal, got: cases.Received, text: str, **options: b
 
 
 def moderating_approver(org: Org) -> Principal:
-    member_id = organisations.add_member(org.sessions, org.admin, email="mara@north.example.com",
+    member_id = organisations.add_member(org.sessions, org.fresh(org.admin), email="mara@north.example.com",
                                          display_name="Mara", password=None,
                                          roles={org.team: ("moderator", "approver")}, hasher=HASHER)
     with org.sessions() as session:

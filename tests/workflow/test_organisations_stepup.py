@@ -15,7 +15,7 @@ from warden.storage.tables import Member, Organisation
 from warden.workflow import organisations
 from warden.workflow.errors import Forbidden
 from warden.workflow.principal import Principal
-from workflow_org import Org
+from workflow_org import HASHER, Org
 
 pytestmark = pytest.mark.db
 
@@ -49,6 +49,23 @@ def test_roles_and_removal_need_a_recent_sign_in(org: Org) -> None:
     organisations.remove_member(org.sessions, org.fresh(org.admin), target, reason="Left")
     with org.sessions() as session:
         assert session.execute(select(Member.status).where(Member.id == target)).scalar_one() == "removed"
+
+
+def test_adding_a_member_needs_a_recent_sign_in(org: Org) -> None:
+    """A new member can be made an admin, so adding one is as sensitive as changing roles."""
+    def add(principal: Principal, email: str) -> uuid.UUID:
+        return organisations.add_member(org.sessions, principal, email=email, display_name="New", password=None,
+                                        roles={org.team: ["admin"]}, hasher=HASHER)
+    for principal in (org.admin, stale(org)):
+        with pytest.raises(StepUpRequired):
+            add(principal, "intruder@north.example.com")
+    with pytest.raises(SessionRequired):  # an API token cannot step up
+        add(replace(org.fresh(org.admin), token_id=uuid.uuid4()), "intruder@north.example.com")
+    with org.sessions() as session:
+        assert session.execute(select(Member).where(Member.email == "intruder@north.example.com")).first() is None
+    added = add(org.fresh(org.admin), "new.admin@north.example.com")
+    with org.sessions() as session:
+        assert session.get(Member, added) is not None
 
 
 def test_the_second_factor_of_the_session_must_be_fresh(org: Org) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -80,11 +80,12 @@ def seed(engine: Engine, directory: Path, hasher: PasswordHasher, password: str 
     teams = {"corporate": corporate_team, "neighbourhood": local_team}
     logins = {"admin": f"admin@{SLUG}.example"}
     members: dict[str, Principal] = {"admin": admin}
+    signed_in = replace(admin, authenticated_at=datetime.now(UTC))  # adding members is a step-up action
     for role in ROLES[1:]:
         email = f"{role}@{SLUG}.example"
         roles = ("approver", "contributor") if role == "approver" else (role,)
         member_id = organisations.add_member(
-            sessions, admin, email=email, display_name=f"{role.title()} (demo)", password=password,
+            sessions, signed_in, email=email, display_name=f"{role.title()} (demo)", password=password,
             roles={team: roles for team in teams.values()}, hasher=hasher)
         with sessions() as session:
             members[role] = member_principal(session, member_id)

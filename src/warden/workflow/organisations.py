@@ -116,8 +116,10 @@ def _check_teams(session: Session, organisation_id: uuid.UUID, roles: Mapping[uu
 def add_member(sessions: sessionmaker[Session], principal: Principal, *, email: str, display_name: str,
                password: str | None, roles: Mapping[uuid.UUID, Sequence[str]], hasher: PasswordHasher,
                clock: Clock = utcnow) -> uuid.UUID:
-    """``password`` None: the member signs in with single sign-on only."""
+    """``password`` None: the member signs in with single sign-on only. A step-up action, like changing
+    roles: a new member can be given any role, admin included."""
     authorize(principal, Permission.MEMBER_ADMIN)
+    require_step_up(principal, clock)
     if not EMAIL.match(email):
         raise InvalidInput("email is not an email address")
     if password is not None:
