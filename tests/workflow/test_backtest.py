@@ -56,8 +56,10 @@ def test_a_register_entry_would_newly_hide_the_messages_naming_the_person(org: O
     assert (result.stricter, result.weaker, dict(result.by_action)) == (1, 0, {"hide": 1})
     [change] = result.changes
     assert change.message_id == named.message_id and change.case_id == named.case_id
-    assert (change.before, change.after, change.text, change.hidden) == ("none", "hide", NAMING, False)
-    assert [r["rule"] for r in change.reasons] == ["IN-victim-id"]
+    # before: what the message was decided as when it came in (the learned tier may have asked for a look)
+    assert named.decision in ("none", "review")
+    assert (change.before, change.after, change.text, change.hidden) == (named.decision, "hide", NAMING, False)
+    assert "IN-victim-id" in [r["rule"] for r in change.reasons]
     assert NAME in [e["text"] for r in change.reasons for e in r["evidence"]]  # type: ignore[union-attr]
     assert result.candidate_revision == result.policy_revision  # the same pack, another register
     with org.sessions() as session:  # nothing was added
