@@ -315,11 +315,22 @@ def main() -> None:
             kind = next(t[5:] for t in e.tags if t.startswith("kind_"))
             groups.setdefault((e.extra["category"], kind), []).append(e)
     rows = []
+    abuse_categories = ("toxicity", "insult", "threat", "identity_hate", "sexual")
     for (category, kind), chosen in sorted(groups.items()):
+        if category in ("abuse", "lawful"):
+            # the abuse and lawful files: flagged = any of the categories the
+            # inbound policy acts on (review or more) at its stored threshold
+            probs = warden([e.text for e in chosen])
+            hit = np.zeros(len(chosen), dtype=bool)
+            for name in abuse_categories:
+                hit |= probs[:, CATEGORIES.index(name)] >= warden.thresholds[name]
+            rows.append([kind, category, len(chosen), float(hit.mean())])
+            continue
         p = warden.category([e.text for e in chosen], category)
         rows.append([kind, category, len(chosen), float((p >= warden.thresholds[category]).mean())])
     table("   invented test files by kind: share flagged for the file's own category (disclosure/emergency/direct..."
-          " should be high; figurative/news/report/... low)",
+          " should be high; figurative/news/report/... low; abuse/lawful: any of toxicity, insult, threat, "
+          "identity_hate, sexual)",
           ["kind", "category", "n", "flagged"], rows, [16, 12, 5, 9])
 
     # ---------------------------------------------------------------- 4. obfuscation
