@@ -10,15 +10,21 @@ from warden.domain.errors import ConfigurationError
 DetectorFactory = Callable[[], Detector]
 
 _FACTORIES: dict[str, DetectorFactory] = {}
+# Registered but left out of the default set: created only when named (the
+# deeper ML tier, ~100x the fast tier's cost per text).
+_OPT_IN: set[str] = set()
 
 
-def register(name: str) -> Callable[[DetectorFactory], DetectorFactory]:
-    """Class or function decorator adding a detector factory to the registry."""
+def register(name: str, opt_in: bool = False) -> Callable[[DetectorFactory], DetectorFactory]:
+    """Class or function decorator adding a detector factory to the registry.
+    An ``opt_in`` detector is created only when asked for by name."""
 
     def add(factory: DetectorFactory) -> DetectorFactory:
         if name in _FACTORIES:
             raise ConfigurationError(f"detector {name!r} registered twice")
         _FACTORIES[name] = factory
+        if opt_in:
+            _OPT_IN.add(name)
         return factory
 
     return add
@@ -32,6 +38,7 @@ def _load_builtins() -> None:
         registers,
     )
     from warden.detectors.lexicon import detector as _lexicon  # noqa: F401
+    from warden.detectors.ml import deep_registration as _deep  # noqa: F401
     from warden.detectors.ml import detector as _ml  # noqa: F401
     from warden.detectors.pii import detectors as _pii  # noqa: F401
 
@@ -42,9 +49,10 @@ def available() -> list[str]:
 
 
 def create(names: Iterable[str] | None = None) -> list[Detector]:
-    """Instantiate the named detectors (all registered ones by default)."""
+    """Instantiate the named detectors (by default every registered one except
+    the opt-in ones, such as ``ml_deep``)."""
     _load_builtins()
-    chosen = list(names) if names is not None else sorted(_FACTORIES)
+    chosen = list(names) if names is not None else sorted(n for n in _FACTORIES if n not in _OPT_IN)
     unknown = [n for n in chosen if n not in _FACTORIES]
     if unknown:
         raise ConfigurationError(f"unknown detector(s): {', '.join(unknown)}; known: {', '.join(sorted(_FACTORIES))}")
