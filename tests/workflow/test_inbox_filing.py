@@ -18,7 +18,7 @@ from warden.domain.messages import Incoming
 from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Case, DecisionRow, Message, SocialAccount
 from warden.storage.work_tables import InboxItem
-from warden.workflow import inbox
+from warden.workflow import cases, inbox
 from warden.workflow.cases import SEVERITY
 from workflow_org import Org, build_org
 
@@ -135,3 +135,43 @@ def test_two_workers_filing_into_the_same_threads_file_each_message_once(db_engi
         report = verify_chain(load_entries(audit_log.stream_rows(session, org.id)), [], Verifier({}))
     assert report.ok, report.summary()
     assert [a for a, _ in audit(org)].count("message.received") == 600
+
+
+def test_two_workers_opening_the_same_new_thread_at_once_share_one_case(db_engine: Engine,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both batches reach the case step for the same brand-new threads together: the second waits for the
+    first's case and joins it, instead of failing on the unique key and falling back to one-by-one filing."""
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers with its database lock: nothing overlaps to test")
+    org = build_org(db_engine, "north")
+    with org.sessions.begin() as session:
+        account = session.get(SocialAccount, org.corporate)
+        assert account is not None
+        inbox.accept(session, account, [
+            Incoming(network_id=f"m{n}", thread_key=f"new{n % 3}", kind="reply", author_handle=f"@r{n}",
+                     text="I know where you live" if n == 5 else f"Is the road open? #{n}", sent_at=T0)
+            for n in range(12)], "poll")
+    together = threading.Barrier(2, timeout=30)
+    lock_cases = cases.Filing.lock_cases
+
+    def meeting(self: cases.Filing, *args: Any) -> None:
+        together.wait()  # both batches have checked and stored their messages; neither has a case yet
+        lock_cases(self, *args)
+    monkeypatch.setattr(cases.Filing, "lock_cases", meeting)
+    fell_back: list[int] = []
+    monkeypatch.setattr(inbox, "_file_one_by_one", lambda *args: fell_back.append(1) or inbox.Filed(0, 0))
+    results: list[inbox.Filed] = []
+    workers = [threading.Thread(target=lambda: results.append(inbox.file_pending(org.sessions, org.id, limit=6)))
+               for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not fell_back and sorted(r.filed for r in results) == [6, 6]
+    with org.sessions() as session:
+        opened = session.execute(select(Case).where(Case.organisation_id == org.id)).scalars().all()
+    assert sorted(c.thread_key for c in opened) == ["new0", "new1", "new2"]
+    threat = {c.thread_key: c.severity for c in opened}
+    assert threat["new2"] > threat["new0"] == threat["new1"]  # m5 (thread new2) raised its case, wherever filed
+    actions = [a for a, _ in audit(org)]
+    assert actions.count("case.opened") == 3 and actions.count("message.received") == 12

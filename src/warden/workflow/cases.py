@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.audit import AuditObject
@@ -92,6 +93,8 @@ class Filing:
 
     known: set[tuple[uuid.UUID, str]]
     cases: dict[tuple[uuid.UUID, str], Case] = field(default_factory=dict)
+    #: Cases this transaction created empty in ``lock_cases``: the first message filed into one opens it.
+    opened: set[uuid.UUID] = field(default_factory=set)
     #: Cases a message merely joined: their new ``updated_at``, written by ``touch_cases`` in one statement
     #: (the ORM would send one versioned UPDATE per case).
     touched: dict[uuid.UUID, datetime] = field(default_factory=dict)
@@ -104,9 +107,27 @@ class Filing:
         return cls(known)
 
     def lock_cases(self, session: Session, organisation_id: uuid.UUID,
-                   threads: Sequence[tuple[uuid.UUID, str]]) -> None:
-        """Lock the cases of these (account id, thread key) threads: the last step before writing them, so
-        that two workers filing into the same threads wait for each other as briefly as possible."""
+                   threads: Sequence[tuple[uuid.UUID, str]], now: datetime) -> None:
+        """Lock the case of each (account id, thread key) thread, creating the missing ones empty (state new,
+        severity 0) with ``INSERT .. ON CONFLICT DO NOTHING``: two workers filing into the same new thread
+        then share one case, the second waiting for the first, instead of one failing on the unique key.
+        The last step before writing them, so that workers wait for each other as briefly as possible."""
+        wanted = set(threads)
+        self._select(session, organisation_id, wanted)
+        missing = wanted - self.cases.keys()
+        if not missing:
+            return
+        table = cast(Table, Case.__table__)
+        rows = [{"id": uuid.uuid4(), "organisation_id": organisation_id, "account_id": account_id,
+                 "thread_key": thread_key, "state": "new", "severity": 0, "version": 1, "opened_at": now,
+                 "updated_at": now} for account_id, thread_key in sorted(missing)]
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        created = session.execute(insert(table).on_conflict_do_nothing(
+            index_elements=["organisation_id", "account_id", "thread_key"]).returning(table.c.id), rows)
+        self.opened.update(created.scalars())
+        self._select(session, organisation_id, missing)
+
+    def _select(self, session: Session, organisation_id: uuid.UUID, threads: set[tuple[uuid.UUID, str]]) -> None:
         found = session.execute(select(Case).where(
             Case.organisation_id == organisation_id, Case.account_id.in_({a for a, _ in threads}),
             Case.thread_key.in_({t for _, t in threads})).order_by(Case.id).with_for_update()).scalars()
@@ -133,7 +154,7 @@ def file_message(unit: Unit, account: SocialAccount, incoming: Incoming) -> Rece
     stored = store_message(unit, account, incoming, decision, filing)
     if isinstance(stored, Received):
         return stored
-    filing.lock_cases(session, account.organisation_id, [(account.id, incoming.thread_key)])
+    filing.lock_cases(session, account.organisation_id, [(account.id, incoming.thread_key)], unit.clock())
     received = file_stored(unit, account, stored, decision, engine.policy.pack.settings, filing)
     session.flush()
     filing.touch_cases(session)
@@ -171,16 +192,14 @@ def file_stored(unit: Unit, account: SocialAccount, message: Message, decision: 
                 settings: PolicySettings, filing: Filing) -> Received:
     """The second half, once ``filing`` holds the thread's case locked: open or update the case, queue the
     automatic actions, and audit it all."""
-    session, now = unit.session, message.received_at
+    now = message.received_at
     severity = SEVERITY[InboundAction(decision.action)]
     due = now + SLA[severity] if severity in SLA else None
-    case = filing.cases.get((account.id, message.thread_key))
-    if case is None:
-        case = Case(id=uuid.uuid4(), organisation_id=account.organisation_id, account_id=account.id,
-                    thread_key=message.thread_key, state="new", severity=severity, sla_due_at=due, opened_at=now,
-                    updated_at=now)
-        session.add(case)
-        filing.cases[(account.id, message.thread_key)] = case
+    case = filing.cases[(account.id, message.thread_key)]
+    if case.id in filing.opened:  # created empty by lock_cases: this message opens it
+        filing.opened.discard(case.id)
+        case.severity, case.sla_due_at, case.opened_at, case.updated_at = severity, due, now, now
+        filing.touched.pop(case.id, None)
         action, before = "case.opened", None
     else:
         before = _case_state(case)
