@@ -50,7 +50,7 @@ class Pipeline:
     worker: str = field(default_factory=worker_name)
     lease: timedelta = timedelta(minutes=2)
     fetch_interval: timedelta = timedelta(seconds=30)
-    batch: int = 200
+    batch: int = 500  # a backlog is filed in large transactions: fewer round trips and case look-ups a message
 
     def file_inbox(self) -> tuple[int, int]:
         filed = dead = 0
