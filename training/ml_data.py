@@ -338,8 +338,8 @@ def _invented_labels(category: str, kind: str, label: int, text: str) -> dict[st
         identity = kind in ("identity", "coded")
         return _labels(toxicity=1,
                        insult=None if threatening or identity or kind in ("wish_harm", "doxxing") else 1,
-                       threat=1 if threatening else None if kind in ("wish_harm", "doxxing") else 0,
-                       identity_hate=1 if identity else None if kind in ("sexual", "third_person", "long") else 0,
+                       threat=1 if threatening else 0 if kind in ABUSE_NOT_THREAT else None,
+                       identity_hate=1 if identity else 0 if kind in ABUSE_NOT_IDENTITY else None,
                        sexual=1 if kind == "sexual" else sexual or None,
                        profanity=profane or None, spam=0, urgency=0, self_harm=0)
     if category == "lawful":
@@ -362,6 +362,12 @@ def _invented_labels(category: str, kind: str, label: int, text: str) -> dict[st
 ABUSE_KINDS = frozenset({"insult", "dehumanising", "harassment", "sexual", "identity", "coded", "threat",
                          "veiled_threat", "wish_harm", "incitement", "doxxing", "obfuscated", "nonprofane", "long",
                          "third_person", "regional", "reply"})
+# Kinds whose rows are known NOT to threaten, or NOT to attack a protected
+# group; other kinds mix in rows that might (an obfuscated "I'll k1ll u", a
+# dehumanising "he needs putting down", a rant ending "you'll get yours"), so
+# they say nothing about that category.
+ABUSE_NOT_THREAT = frozenset({"insult", "nonprofane", "regional"})
+ABUSE_NOT_IDENTITY = frozenset({"insult", "harassment", "threat", "veiled_threat", "nonprofane", "regional", "reply"})
 LAWFUL_KINDS = frozenset({"criticism", "criticism_strong", "complaint", "political", "sarcasm",
                           "swearing_situation", "quoting_report", "threat_report", "news", "dark_humour",
                           "figurative", "supportive", "neutral", "identity_lawful"})

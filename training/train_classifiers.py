@@ -26,9 +26,10 @@ from ml_train import fit  # noqa: E402
 from warden.detectors.ml.model import DEFAULT_NAME, MODEL_DIR, save_model  # noqa: E402
 
 ROOT = HERE.parent
-FINGERPRINTED = ("training/*.py", "training/invented/*.tsv", "src/warden/detectors/ml/features.py",
-                 "src/warden/detectors/normalise.py", "src/warden/detectors/homoglyphs.py",
-                 "src/warden/detectors/emoji_words.py")
+# The fast tier's own training code only: the deeper tier's files (training/deep_*.py) do not decide it.
+FINGERPRINTED = ("training/ml_*.py", "training/train_classifiers.py", "training/invented/*.tsv",
+                 "src/warden/detectors/ml/features.py", "src/warden/detectors/normalise.py",
+                 "src/warden/detectors/homoglyphs.py", "src/warden/detectors/emoji_words.py")
 
 
 def fingerprint() -> str:
