@@ -64,8 +64,8 @@ APC_TRAINED_ON = ("davidson",)
 class DeepScores:
     """A deep model's raw scores per normalised text, cached on disk per model version."""
 
-    def __init__(self, directory: Path) -> None:
-        self.model = DeepModel(directory)
+    def __init__(self, directory: Path, sub_batch: int = 1) -> None:
+        self.model = DeepModel(directory, sub_batch=sub_batch)
         self.path = CACHE / f"scores-{self.model.version}-sb{self.model.sub_batch}.npz"
         self._cache: dict[str, np.ndarray] = {}
         if self.path.exists():
@@ -163,12 +163,14 @@ def main() -> None:
     parser.add_argument("--fast-ablations", action="store_true", help="train missing fast-tier ablation models")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--model-dir", type=Path, default=DEEP_DIR, help="the deep model (default: the committed one)")
+    parser.add_argument("--sub-batch", type=int, default=1,
+                        help="texts per onnxruntime call when scoring for ROC AUC (1 = as the detector runs)")
     parser.add_argument("--cross-dir", type=Path, default=CACHE, help="where the leave-one-out deep models are")
     args = parser.parse_args()
     started = time.perf_counter()
     examples = load_all()
     fast = load_model()
-    deep = DeepScores(args.model_dir)
+    deep = DeepScores(args.model_dir, args.sub_batch)
     meta = deep.model.meta
     size = (args.model_dir / "model.onnx").stat().st_size + (args.model_dir / "tokenizer.json").stat().st_size
     print(f"Warden deeper tier — model {deep.model.version} ({deep.model.description}); fast tier {fast.version}")
@@ -176,7 +178,9 @@ def main() -> None:
           f"{json.dumps(meta['training']['train_cap'])}), {meta['training']['epochs']:g} epochs; calibrated on the "
           f"calib split (<= {CALIB_CAP:,} rows per source). Fast tier: all 8 sources, train split.")
     print("Scores: ROC AUC on the TEST split (never trained or calibrated on). APC = alt-profanity-check 1.9.1 on the "
-          "original text; Warden tiers on the engine's normal form.")
+          "original text; Warden tiers on the engine's normal form. Deep scores: int8 ONNX, "
+          + ("one text at a time (as the detector runs)." if args.sub_batch == 1 else
+             f"padded batches of {args.sub_batch} (faster to measure; the detector runs one text at a time)."))
 
     test = [e for e in examples if e.split == "test"]
     cal = calib_rows(examples)
@@ -224,7 +228,7 @@ def main() -> None:
         if not (directory / "deep.json").exists():
             print(f"{held:<24}{'all but ' + held:<22}(no deep model: run training/deep_train.py --variants no-{held})")
             continue
-        cross_deep = DeepScores(directory)
+        cross_deep = DeepScores(directory, args.sub_batch)
         cross_fast = fast_ablation(held, args.fast_ablations)
         rows_e = [e for e in test if e.source == held]
         d_raw = cross_deep([e.norm for e in rows_e])

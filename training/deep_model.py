@@ -24,7 +24,7 @@ VOCAB = 30522
 MAX_POSITIONS = 512
 EPS = 1e-12
 # the embeddings and this many lower layers keep their pre-trained weights
-FROZEN_DEFAULT = 4
+FROZEN_DEFAULT = 5
 
 
 def base_model_dir() -> Path:
