@@ -23,7 +23,7 @@ from warden.audit import AuditObject
 from warden.domain.enums import AccountType, Direction
 from warden.domain.errors import WardenError
 from warden.domain.messages import MAX_HANDLE, Incoming
-from warden.storage.tables import Alert, SocialAccount
+from warden.storage.tables import Alert, Message, SocialAccount
 from warden.storage.work_tables import InboxItem
 from warden.workflow import cases, checking
 from warden.workflow.loading import organisation
@@ -125,8 +125,8 @@ def _file(unit: Unit, items: list[InboxItem]) -> Filed:
     stored = [(item, decision, cases.store_message(unit, accounts[item.account_id], incoming, decision, filing))
               for (item, incoming), decision in zip(prepared, decisions, strict=True)]
     session.flush()
-    filing.lock_cases(session, org.id, [(item.account_id, incoming.thread_key) for item, incoming in prepared],
-                      unit.clock())
+    filing.lock_cases(session, org.id, [(item.account_id, message.thread_key) for item, _, message in stored
+                                        if isinstance(message, Message)], unit.clock())
     done: list[dict[str, Any]] = []
     for item, decision, message in stored:
         received = message if isinstance(message, cases.Received) else cases.file_stored(
