@@ -127,6 +127,15 @@ def test_inbound_near_threshold_goes_deep() -> None:
     assert detector.selected([TextItem(CLEAN[1], CheckContext(direction=Direction.INBOUND))]) == [True]
 
 
+def test_inbound_share_is_capped() -> None:
+    detector = DeepDetector(DEEP_DIR, fast=MLDetector(), band=50.0, inbound_share=0.2)
+    inbound = CheckContext(direction=Direction.INBOUND)
+    batch = [TextItem(t, inbound) for t in ABUSIVE + CLEAN + ["ok", "fine", "thanks", "hello"]]
+    assert sum(detector.selected(batch)) == 2  # 20 % of 10, the texts nearest a threshold
+    drafts = [TextItem(t) for t in ABUSIVE + CLEAN]
+    assert all(detector.selected(drafts))  # drafts are never capped
+
+
 def test_opt_in_registration_and_pipeline() -> None:
     assert "ml_deep" in registry.available()
     assert all(d.name != "ml_deep" for d in registry.create())  # never created by default

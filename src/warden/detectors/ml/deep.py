@@ -8,7 +8,8 @@ the fast tier per text):
   and a missed insult goes out under the force's name;
 * inbound messages only when the fast tier (``ml``) is unsure: its
   probability for some category lies within ``band`` (in log-odds) of that
-  category's threshold.
+  category's threshold; and never more than ``inbound_share`` of an inbound
+  batch (the texts nearest a threshold first).
 
 It reports its own categories (``ml_deep.<category>``): a score for every
 text it ran on and a finding when a calibrated probability reaches the
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -48,7 +50,12 @@ MAX_CHARS = 2_048
 # to 0.15 in probability, measured) with its neighbours. One at a time, a text
 # scores the same alone or in any batch, at about 30 % less throughput.
 SUB_BATCH = 1
-DEFAULT_BAND = 1.0
+# An inbound text goes deep when the fast tier's probability for some category
+# is within DEFAULT_BAND log-odds of that category's threshold, and at most
+# DEFAULT_INBOUND_SHARE of an inbound batch does (those nearest a threshold
+# first), so the deep tier's cost per inbound batch has a ceiling.
+DEFAULT_BAND = 0.5
+DEFAULT_INBOUND_SHARE = 0.2
 
 
 def _sigmoid(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -170,7 +177,7 @@ class DeepDetector:
     name = "ml_deep"
 
     def __init__(self, directory: Path = DEEP_DIR, fast: Any = None, band: float = DEFAULT_BAND,
-                 threads: int = 2) -> None:
+                 threads: int = 2, inbound_share: float = DEFAULT_INBOUND_SHARE) -> None:
         meta = json.loads((directory / "deep.json").read_text(encoding="utf-8"))
         self._directory = directory
         self._threads = threads
@@ -180,6 +187,7 @@ class DeepDetector:
         self.categories: tuple[str, ...] = self.score_categories
         self._model_categories = cats
         self.band = band
+        self.inbound_share = inbound_share
         self._fast = fast
         self._last: tuple[tuple[str, ...], tuple[bool, ...], npt.NDArray[np.float64]] | None = None
         self._lock = threading.Lock()
@@ -200,10 +208,12 @@ class DeepDetector:
         names = list(thresholds)
         columns = [names.index(c) for c in self._model_categories if c in thresholds]
         fast_t = np.array([thresholds[names[k]] for k in columns], dtype=np.float64)
-        near: npt.NDArray[np.bool_] = np.abs(_logit(fast_p[:, columns]) - _logit(fast_t)) <= self.band
-        flags = [bool(v) for v in np.asarray(near.any(axis=1)).ravel()]
-        for i, flag in zip(inbound, flags, strict=True):
-            chosen[i] = flag
+        distance = np.abs(_logit(fast_p[:, columns]) - _logit(fast_t)).min(axis=1)
+        cap = math.ceil(self.inbound_share * len(inbound))
+        order = np.argsort(distance, kind="stable")[:cap]
+        for j in order.tolist():
+            if distance[j] <= self.band:
+                chosen[inbound[j]] = True
         return chosen
 
     def _scored(self, batch: Sequence[TextItem]) -> tuple[tuple[bool, ...], npt.NDArray[np.float64]]:
