@@ -71,7 +71,7 @@ def engine(corpus: list[str], batch: int, with_ml: bool) -> list[tuple[str, str]
     from warden.domain.context import CheckContext
     from warden.engine import Engine
 
-    names = [n for n in available() if with_ml or n != "ml"]
+    names = [n for n in available() if n != "ml_deep" and (with_ml or n != "ml")]  # the deeper tier is opt-in
     if with_ml and "ml" not in names:
         names.append("ml")
     label = "engine + ml" if with_ml else "engine without ml"
