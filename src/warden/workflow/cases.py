@@ -107,25 +107,31 @@ class Filing:
         return cls(known)
 
     def lock_cases(self, session: Session, organisation_id: uuid.UUID,
-                   threads: Sequence[tuple[uuid.UUID, str]], now: datetime) -> None:
-        """Lock the case of each (account id, thread key) thread, creating the missing ones empty (state new,
-        severity 0) with ``INSERT .. ON CONFLICT DO NOTHING``: two workers filing into the same new thread
-        then share one case, the second waiting for the first, instead of one failing on the unique key.
-        The last step before writing them, so that workers wait for each other as briefly as possible."""
-        wanted = set(threads)
-        self._select(session, organisation_id, wanted)
-        missing = wanted - self.cases.keys()
+                   stored: Sequence[tuple[Message, Decision]]) -> None:
+        """Lock the cases of the threads of these stored messages, opening the missing ones as their first
+        message opens them, with ``INSERT .. ON CONFLICT DO NOTHING``: two workers filing into the same new
+        thread then share one case, the second waiting for the first, instead of one failing on the unique
+        key. The last step before writing them, so that workers wait for each other as briefly as possible."""
+        first: dict[tuple[uuid.UUID, str], tuple[Message, Decision]] = {}
+        for message, decision in stored:
+            first.setdefault((message.account_id, message.thread_key), (message, decision))
+        self._select(session, organisation_id, set(first))
+        missing = sorted(first.keys() - self.cases.keys())
         if not missing:
             return
         table = cast(Table, Case.__table__)
-        rows = [{"id": uuid.uuid4(), "organisation_id": organisation_id, "account_id": account_id,
-                 "thread_key": thread_key, "state": "new", "severity": 0, "version": 1, "opened_at": now,
-                 "updated_at": now} for account_id, thread_key in sorted(missing)]
+        rows = []
+        for thread in missing:
+            message, decision = first[thread]
+            severity, due = _urgency(decision, message.received_at)
+            rows.append({"id": uuid.uuid4(), "organisation_id": organisation_id, "account_id": thread[0],
+                         "thread_key": thread[1], "state": "new", "severity": severity, "sla_due_at": due,
+                         "version": 1, "opened_at": message.received_at, "updated_at": message.received_at})
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         created = session.execute(insert(table).on_conflict_do_nothing(
             index_elements=["organisation_id", "account_id", "thread_key"]).returning(table.c.id), rows)
         self.opened.update(created.scalars())
-        self._select(session, organisation_id, missing)
+        self._select(session, organisation_id, set(missing))
 
     def _select(self, session: Session, organisation_id: uuid.UUID, threads: set[tuple[uuid.UUID, str]]) -> None:
         found = session.execute(select(Case).where(
@@ -154,7 +160,7 @@ def file_message(unit: Unit, account: SocialAccount, incoming: Incoming) -> Rece
     stored = store_message(unit, account, incoming, decision, filing)
     if isinstance(stored, Received):
         return stored
-    filing.lock_cases(session, account.organisation_id, [(account.id, incoming.thread_key)], unit.clock())
+    filing.lock_cases(session, account.organisation_id, [(stored, decision)])
     received = file_stored(unit, account, stored, decision, engine.policy.pack.settings, filing)
     session.flush()
     filing.touch_cases(session)
@@ -188,18 +194,21 @@ def store_message(unit: Unit, account: SocialAccount, incoming: Incoming, decisi
     return message
 
 
+def _urgency(decision: Decision, at: datetime) -> tuple[int, datetime | None]:
+    """A message's severity and, for the urgent ones, when its case must be answered by."""
+    severity = SEVERITY[InboundAction(decision.action)]
+    return severity, at + SLA[severity] if severity in SLA else None
+
+
 def file_stored(unit: Unit, account: SocialAccount, message: Message, decision: Decision,
                 settings: PolicySettings, filing: Filing) -> Received:
     """The second half, once ``filing`` holds the thread's case locked: open or update the case, queue the
     automatic actions, and audit it all."""
     now = message.received_at
-    severity = SEVERITY[InboundAction(decision.action)]
-    due = now + SLA[severity] if severity in SLA else None
+    severity, due = _urgency(decision, now)
     case = filing.cases[(account.id, message.thread_key)]
-    if case.id in filing.opened:  # created empty by lock_cases: this message opens it
+    if case.id in filing.opened:  # lock_cases inserted it as this message (its thread's first) opens it
         filing.opened.discard(case.id)
-        case.severity, case.sla_due_at, case.opened_at, case.updated_at = severity, due, now, now
-        filing.touched.pop(case.id, None)
         action, before = "case.opened", None
     else:
         before = _case_state(case)
@@ -242,9 +251,9 @@ def available_actions(principal: Principal, case: Case, team_id: uuid.UUID, lock
 
 def _load_case(unit: Unit, case_id: uuid.UUID, expected_version: int | None) -> tuple[Case, SocialAccount]:
     case = get_owned(unit.session, Case, case_id, unit.principal.organisation_id, lock=True)
-    require_version(case.version, expected_version, "case")
     account = get_owned(unit.session, SocialAccount, case.account_id, unit.principal.organisation_id)
-    authorize(unit.principal, Permission.CASE_WORK, account.team_id)
+    authorize(unit.principal, Permission.CASE_WORK, account.team_id)  # before the version: no hint to outsiders
+    require_version(case.version, expected_version, "case")
     return case, account
 
 

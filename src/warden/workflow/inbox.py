@@ -125,8 +125,8 @@ def _file(unit: Unit, items: list[InboxItem]) -> Filed:
     stored = [(item, decision, cases.store_message(unit, accounts[item.account_id], incoming, decision, filing))
               for (item, incoming), decision in zip(prepared, decisions, strict=True)]
     session.flush()
-    filing.lock_cases(session, org.id, [(item.account_id, message.thread_key) for item, _, message in stored
-                                        if isinstance(message, Message)], unit.clock())
+    filing.lock_cases(session, org.id, [(message, decision) for _, decision, message in stored
+                                        if isinstance(message, Message)])
     done: list[dict[str, Any]] = []
     for item, decision, message in stored:
         received = message if isinstance(message, cases.Received) else cases.file_stored(
