@@ -8,7 +8,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +50,13 @@ def make_engine(url: str = DEFAULT_URL, **options: Any) -> Engine:
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_pre_ping=True, **options)
     raise ConfigurationError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+
+
+def insert_ignoring_conflicts(session: Session, table: Table,
+                              keys: list[str]) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT .. ON CONFLICT (keys) DO NOTHING`` in the session's dialect (both databases speak it)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=keys)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

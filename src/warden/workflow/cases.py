@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.audit import AuditObject
@@ -31,6 +30,7 @@ from warden.domain.errors import InvalidInput
 from warden.domain.messages import Incoming
 from warden.engine import MAX_TEXT_CHARS, validate_text
 from warden.policy.schema import Settings as PolicySettings
+from warden.storage.database import insert_ignoring_conflicts
 from warden.storage.tables import Approval, Case, DecisionRow, Draft, FindingVerdict, Member, Message, SocialAccount
 from warden.workflow import automatic_actions, checking, drafts, network_actions
 from warden.workflow.errors import InvalidState, LockedDown, ReasonRequired
@@ -127,9 +127,8 @@ class Filing:
             rows.append({"id": uuid.uuid4(), "organisation_id": organisation_id, "account_id": thread[0],
                          "thread_key": thread[1], "state": "new", "severity": severity, "sla_due_at": due,
                          "version": 1, "opened_at": message.received_at, "updated_at": message.received_at})
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        created = session.execute(insert(table).on_conflict_do_nothing(
-            index_elements=["organisation_id", "account_id", "thread_key"]).returning(table.c.id), rows)
+        created = session.execute(insert_ignoring_conflicts(
+            session, table, ["organisation_id", "account_id", "thread_key"]).returning(table.c.id), rows)
         self.opened.update(created.scalars())
         self._select(session, organisation_id, set(missing))
 

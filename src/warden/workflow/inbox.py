@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from warden.audit import AuditObject
 from warden.domain.enums import AccountType, Direction
 from warden.domain.errors import WardenError
 from warden.domain.messages import MAX_HANDLE, Incoming
+from warden.storage.database import insert_ignoring_conflicts
 from warden.storage.tables import Alert, Message, SocialAccount
 from warden.storage.work_tables import InboxItem
 from warden.workflow import cases, checking
@@ -67,10 +67,7 @@ def accept(session: Session, account: SocialAccount, items: Sequence[Incoming], 
     rows = [{"id": uuid.uuid4(), "organisation_id": account.organisation_id, "account_id": account.id,
              "network_id": item.network_id[:MAX_HANDLE] or "?", "payload": to_payload(item), "source": source,
              "state": "pending", "attempts": 0, "error": "", "arrived_at": now} for item in items]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = cast(Table, InboxItem.__table__)
-    statement = (insert(table).on_conflict_do_nothing(index_elements=["account_id", "network_id"])
+    statement = (insert_ignoring_conflicts(session, cast(Table, InboxItem.__table__), ["account_id", "network_id"])
                  .execution_options(preserve_rowcount=True))  # counted, not RETURNING ids: a far cheaper batch
     return session.connection().execute(statement, rows).rowcount
 

@@ -265,6 +265,11 @@ def reply_check(request: Request, case_id: uuid.UUID, caller: FormCaller, text: 
                   outcome=REPLY_OUTCOMES.get(decision.action.value, ""))
 
 
+def _reply_notice(state: str) -> str:
+    """The case page's notice for a reply in this state, just sent or changed."""
+    return {"scheduled": "reply_sent", "warned": "reply_warned"}.get(state, "reply_waiting")
+
+
 @router.post("/cases/{case_id}/replies")
 def reply(request: Request, case_id: uuid.UUID, caller: FormCaller, version: Short = "", reply_to: Short = "",
           text: Text = "", acknowledge_warnings: Short = "") -> Response:
@@ -279,8 +284,7 @@ def reply(request: Request, case_id: uuid.UUID, caller: FormCaller, version: Sho
         if error.code not in ("invalid_input", "invalid_state", "locked_down"):
             raise
         return _case_refused(request, caller, case_id, "reply", error, values)
-    notice = {"scheduled": "reply_sent", "warned": "reply_warned"}.get(done.state, "reply_waiting")
-    return see_other(f"/cases/{case_id}?done={notice}#replies")
+    return see_other(f"/cases/{case_id}?done={_reply_notice(done.state)}#replies")
 
 
 @router.post("/cases/{case_id}/replies/{draft_id}/edit")
@@ -297,9 +301,7 @@ def edit_reply(request: Request, case_id: uuid.UUID, draft_id: uuid.UUID, caller
             raise
         return _case_refused(request, caller, case_id, f"edit-{draft_id}", error, {f"edit-{draft_id}": text})
     now = {r.draft_id: r.state for r in cases.replies(web.sessions, caller.principal, case_id)}
-    state = now.get(draft_id, "")
-    notice = {"scheduled": "reply_sent", "warned": "reply_warned"}.get(state, "reply_waiting")
-    return see_other(f"/cases/{case_id}?done={notice}#replies")
+    return see_other(f"/cases/{case_id}?done={_reply_notice(now.get(draft_id, ''))}#replies")
 
 
 @router.post("/cases/{case_id}/replies/{draft_id}/acknowledge")
