@@ -4,7 +4,7 @@ import pytest
 
 import warden
 from warden.domain.enums import InboundAction, OutboundAction
-from warden.domain.errors import EmptyText, InvalidInput, TextTooLong
+from warden.domain.errors import EmptyText, InvalidInput, PolicyError, TextTooLong
 from warden.engine import Engine
 
 
@@ -64,3 +64,37 @@ def test_pathological_input_stays_fast(engine: Engine, hostile: str) -> None:
     started = time.perf_counter()
     engine.check(hostile[:65_536])
     assert time.perf_counter() - started < 2.0
+
+
+OPT_IN_PACK = """
+id: deep-pack
+name: Deep
+version: "1"
+rules:
+  - id: D1
+    title: Reads as insulting (deeper tier)
+    direction: outbound
+    why: A test rule naming the opt-in deeper tier.
+    when: {any: [ml_deep.insult]}
+    action: hold
+"""
+
+
+def test_a_pack_naming_an_opt_in_detector_gets_it() -> None:
+    from warden.policy.loader import parse
+
+    engine = Engine(parse(OPT_IN_PACK))
+    assert "ml_deep" in engine.pipeline.versions
+    decision = engine.check("shut up you stupid pathetic loser")
+    assert decision.action.value == "hold" and any(f.category == "ml_deep.insult" for f in decision.findings)
+    plain = Engine(parse(OPT_IN_PACK.replace("ml_deep.insult", "ml.insult")))
+    assert "ml_deep" not in plain.pipeline.versions  # nothing names it: never created
+
+
+def test_a_pack_naming_a_detector_that_is_not_running_says_so() -> None:
+    from warden.policy.loader import parse
+
+    with pytest.raises(PolicyError, match="no detector 'ml_deeper' is running"):
+        Engine(parse(OPT_IN_PACK.replace("ml_deep.insult", "ml_deeper.insult")))
+    with pytest.raises(PolicyError, match=r"unknown category 'lexicon.nonsense'$"):
+        Engine(parse(OPT_IN_PACK.replace("ml_deep.insult", "lexicon.nonsense")))

@@ -23,8 +23,9 @@ FFN = 1536
 VOCAB = 30522
 MAX_POSITIONS = 512
 EPS = 1e-12
-# the embeddings and this many lower layers keep their pre-trained weights
-FROZEN_DEFAULT = 5
+# the embeddings and this many lower layers keep their pre-trained weights (0: every
+# layer is fine-tuned, the shipped recipe; 5, only the top layer, was the first one)
+FROZEN_DEFAULT = 0
 
 
 def base_model_dir() -> Path:

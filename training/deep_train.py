@@ -15,10 +15,11 @@ deep.json) and, for the cross-data-set rows of ``benchmarks/ml_deep.py``, the
 leave-one-source-out models under ``benchmarks/.cache/deep/`` (``--variants``).
 
 How (cheap enough for a 2-core CPU): the text is the engine's full normal form
-(``Example.norm``), WordPiece-tokenised, at most 64 tokens. The embeddings and
-the lower ``FROZEN`` layers keep their pre-trained weights; their output is
-computed ONCE for every chosen row and cached, and only the top layers, mean
-pooling and a linear head with one logit per category are trained (masked
+(``Example.norm``), WordPiece-tokenised, at most 64 tokens. The embeddings (and
+the lower ``--frozen`` layers, none by default) keep their pre-trained weights;
+their output is computed ONCE for every chosen row and cached, and the
+transformer layers above them, mean pooling and a linear head with one logit
+per category are trained (masked
 binary cross-entropy over the labels each data set knows). Insult is learnt on
 toxic rows only and read as P(toxicity) x P(insult | toxic), as in the fast
 tier. The large sources are subsampled by group (caps below). Calibration
@@ -326,12 +327,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=1.5, help="epochs for the main model")
     parser.add_argument("--cross-epochs", type=float, default=1.0, help="epochs for the leave-one-out models")
     parser.add_argument("--frozen", type=int, default=FROZEN_DEFAULT)
-    parser.add_argument("--lr", type=float, default=1.5e-4)
+    parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--head-lr", type=float, default=2e-3)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--pilot", type=int, default=0, help="at most this many rows per source and split (a try-out)")
     parser.add_argument("--out", type=Path, default=DEEP_DIR)
+    parser.add_argument("--cross-dir", type=Path, default=CROSS_DIR, help="where the leave-one-out models go")
     parser.add_argument("--recalibrate", action="store_true",
                         help="only redo calibration and thresholds of --out on its int8 model's scores")
     args = parser.parse_args()
@@ -372,7 +374,7 @@ def main() -> None:
         top = train_top(cache, lengths, train, y, known, weight, args.frozen, epochs, args)
         cal_rows = calib[~np.isin(source[calib], excluded)]
         z = logits_of(top, cache, cal_rows)
-        out = args.out if variant == "main" else CROSS_DIR / variant
+        out = args.out if variant == "main" else args.cross_dir / variant
         lower, _ = load_base(args.frozen, len(CATEGORIES))
         model = export(lower, top, out)
         # the int8 file against the float model it came from, on calib rows

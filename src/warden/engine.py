@@ -36,12 +36,16 @@ class Engine:
     def __init__(self, policy: Policy | None = None, detectors: Sequence[Detector] | None = None,
                  max_chars: int = MAX_TEXT_CHARS) -> None:
         self.policy = policy or load(None)
-        chosen = list(detectors) if detectors is not None else create()
+        chosen = list(detectors) if detectors is not None else create(categories=self._named_categories())
         if self.policy.patterns:
             chosen.append(PolicyPatternDetector(self.policy.patterns, self.policy.revision))
         self.pipeline = Pipeline(chosen)
         self.max_chars = max_chars
         self._check_policy_categories(chosen)
+
+    def _named_categories(self) -> list[str]:
+        """Every category the pack's rules name (conditions and escalations)."""
+        return [category for rule in self.policy.pack.rules for category in rule.named_categories]
 
     def _check_policy_categories(self, detectors: Sequence[Detector]) -> None:
         """A rule naming a category no detector produces would silently never
@@ -52,16 +56,14 @@ class Engine:
             if isinstance(detector, Scorer):
                 known.update(detector.score_categories)
         for index, rule in enumerate(self.policy.pack.rules):
-            when = rule.when
-            named = [*when.any, *when.also_any, *when.none] + [c for e in rule.escalate for c in e.when_any]
-            for category in named:
+            for category in rule.named_categories:
                 if category.endswith(".*"):
                     if not any(k.startswith(category[:-1]) for k in known):
                         raise PolicyError(f"invalid policy: rules[{index}] ({rule.id}) names {category!r}, "
                                           "which matches no detector's categories")
                 elif category not in known:
                     raise PolicyError(f"invalid policy: rules[{index}] ({rule.id}) names unknown category "
-                                      f"{category!r}")
+                                      f"{category!r}{_missing_detector_hint(category, detectors)}")
 
     def context_for(self, context: CheckContext) -> CheckContext:
         """The caller's context with the pack's own registers and link lists added."""
@@ -91,3 +93,12 @@ class Engine:
     def check(self, text: str, context: CheckContext | None = None) -> Decision:
         validate_text(text, self.max_chars)
         return self.check_batch([text], [context or CheckContext()])[0]
+
+
+def _missing_detector_hint(category: str, detectors: Sequence[Detector]) -> str:
+    """Why a category may be unknown: its detector is not installed here."""
+    prefix = category.split(".", 1)[0]
+    if "." not in category or any(d.name == prefix for d in detectors):
+        return ""
+    return (f" (no detector {prefix!r} is running: it is not a known detector, or its model or package is not "
+            "installed here)")

@@ -16,6 +16,7 @@ from warden.detectors.normalise import full, light, normalise_term
         ("f-u-c-k off", "fuck off"),
         ("sh1t", "shit"),
         ("5h1t h3ad", "shit head"),
+        ("901n9 70 k1ll 7h3 l0t", "going 70 kill the lot"),  # one letter among leet digits, digit first
         ("FUUUUCK", "fuck"),
         ("ki\u200bll", "kill"),
         ("ｆｕｃｋ", "fuck"),
@@ -32,7 +33,8 @@ def test_full_form(original: str, expected: str) -> None:
     assert full(light(original)).text == expected
 
 
-@pytest.mark.parametrize("text", ["Meet at 10:30 on the A171", "£12.99 for 3", "call 07700 900123", "M25 J10"])
+@pytest.mark.parametrize("text", ["Meet at 10:30 on the A171", "£12.99 for 3", "call 07700 900123", "M25 J10",
+                                  "the 2nd time in 24h", "B1234 at J10"])
 def test_numbers_are_not_leet_folded(text: str) -> None:
     assert full(light(text)).text == text.lower()
 

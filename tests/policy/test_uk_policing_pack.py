@@ -134,3 +134,21 @@ def test_every_text_detectable_reference_category_has_a_rule() -> None:
     assert {f"R{i:02d}" for i in range(1, 29)} - not_text == covered
     for rule in pack.rules:
         assert rule.principles_2014 and rule.principles_2024 and rule.standards, rule.id
+
+
+def test_hostility_in_plain_words_goes_to_an_approver(engine: Engine) -> None:
+    # no listed word says so: only the deeper tier (fast and deep blended) reads the contempt
+    text = "Honestly, people who live round there deserve every burglary they get."
+    decision = engine.check(text, CheckContext(direction=Direction.OUTBOUND, account_type=AccountType.CORPORATE))
+    assert decision.action.value == "hold"
+    assert [r.rule_id for r in decision.reasons] == ["R15-model"]
+    deep = [f for f in decision.findings if f.detector == "ml_deep"]
+    assert deep and all(f.score >= 0.5 for f in deep if f.category in decision.reasons[0].categories)
+
+
+def test_the_deeper_tier_reads_only_inbound_messages_the_fast_tier_nearly_flagged(engine: Engine) -> None:
+    inbound = CheckContext(direction=Direction.INBOUND)
+    quiet = engine.check("Thanks for the update on the road closure, much appreciated", inbound)
+    assert not any(k.startswith("ml_deep.") for k in quiet.scores)
+    drafts = engine.check("Thanks for the update on the road closure, much appreciated")
+    assert any(k.startswith("ml_deep.") for k in drafts.scores)  # every draft is read

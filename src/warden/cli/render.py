@@ -4,6 +4,7 @@ words, and the evidence highlighted in the original text."""
 from __future__ import annotations
 
 from warden.domain.decision import Decision, Reason
+from warden.domain.findings import pinpointing
 
 _BOLD = "\x1b[1m"
 _MARK = "\x1b[1;4;31m"
@@ -62,7 +63,7 @@ def render(text: str, decision: Decision, account_type: str, colour: bool = Fals
     head = f"{_ACTION_COLOURS.get(action, '')}{action.upper()}{_RESET}" if colour else action.upper()
     lines = [f"{head}  ({decision.direction.value}, {account_type} account; policy {decision.policy_id} "
              f"revision {decision.policy_revision})"]
-    spans = [(f.start, f.end) for r in decision.reasons for f in r.evidence]
+    spans = pinpointing([(f.start, f.end) for r in decision.reasons for f in r.evidence], text)
     lines.append("  " + highlight(text, spans, colour))
     if not decision.reasons:
         lines.append("  no policy rule applies")

@@ -50,6 +50,10 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 # look-aheads stop at the token's end, so matching stays linear.
 _LEET_TOKEN = re.compile(r"(?<![\w@$!|+€])(?=[\w@$!|+€]*[a-z])(?=[\w@$!|+€]*[0-9@$!|+€])[\w@$!|+€]+")
 _LEET_CHARS = re.compile(r"[0-9@$!|+€]")
+# A word of leet characters around one letter ("7h3", "901n9"): it starts with
+# a leet character and has no other (2 and 6 stand for no letter), so "2nd",
+# "24h" and road numbers ("A171", "M25") keep their digits.
+_LEET_WORD = re.compile(r"[013-57-9@$|+€][a-z013-57-9@$|+€]{2,}")
 _LETTER = re.compile(r"[a-z]")
 # "f u c k", "f.u.c.k", "f-u-c-k": three or more single letters with one
 # repeated separator. Bounded quantifiers keep matching linear.
@@ -155,7 +159,7 @@ def _fold_leet(match: re.Match[str]) -> str:
     token = whole.rstrip("!")
     tail = whole[len(token):]
     letters = len(_LETTER.findall(token))
-    if letters < 2 and letters < len(token) - letters:
+    if letters < 2 and letters < len(token) - letters and not _LEET_WORD.fullmatch(token):
         return whole
     return token.translate(_LEET) + tail
 

@@ -48,11 +48,21 @@ def available() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def create(names: Iterable[str] | None = None) -> list[Detector]:
-    """Instantiate the named detectors (by default every registered one except
-    the opt-in ones, such as ``ml_deep``)."""
+def named_by(categories: Iterable[str]) -> list[str]:
+    """The opt-in detectors whose categories (``<name>.<category>``) appear in
+    ``categories``: a policy pack opts in to a detector by naming its output."""
     _load_builtins()
-    chosen = list(names) if names is not None else sorted(n for n in _FACTORIES if n not in _OPT_IN)
+    named = tuple(categories)
+    return sorted(n for n in _OPT_IN if any(c.startswith(f"{n}.") for c in named))
+
+
+def create(names: Iterable[str] | None = None, categories: Iterable[str] = ()) -> list[Detector]:
+    """Instantiate the named detectors; by default every registered one except
+    the opt-in ones (such as ``ml_deep``), plus the opt-in ones whose
+    categories appear in ``categories`` (those a policy's rules name)."""
+    _load_builtins()
+    chosen = list(names) if names is not None else sorted(
+        {n for n in _FACTORIES if n not in _OPT_IN} | set(named_by(categories)))
     unknown = [n for n in chosen if n not in _FACTORIES]
     if unknown:
         raise ConfigurationError(f"unknown detector(s): {', '.join(unknown)}; known: {', '.join(sorted(_FACTORIES))}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +38,16 @@ class Finding:
             "score": round(self.score, 4),
             "explanation": self.explanation,
         }
+
+
+_Span = TypeVar("_Span", tuple[int, int], tuple[int, int, int])
+
+
+def pinpointing(spans: list[_Span], text: str) -> list[_Span]:
+    """The spans worth highlighting in ``text`` (each starts ``(start, end, ...)``):
+    a span over the whole text (a verdict on the text as a whole, such as the
+    deeper classifier's) would bury the words narrower evidence points at, so it
+    is left out when there is any; alone, it is kept."""
+    end = len(text.rstrip())
+    narrow = [s for s in spans if not (s[0] <= 0 and s[1] >= end)]
+    return narrow or spans

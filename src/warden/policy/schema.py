@@ -122,6 +122,12 @@ class Rule(_Strict):
     def category_id(self) -> str:
         return self.category or self.id
 
+    @property
+    def named_categories(self) -> list[str]:
+        """Every detector category the rule names, in its conditions and its escalations."""
+        when = self.when
+        return [*when.any, *when.also_any, *when.none, *(c for e in self.escalate for c in e.when_any)]
+
     @model_validator(mode="after")
     def _actions_fit_direction(self) -> Rule:
         allowed = {a.value for a in (OutboundAction if self.direction is Direction.OUTBOUND else InboundAction)}

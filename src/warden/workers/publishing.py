@@ -1,4 +1,4 @@
-"""Publish due posts: claim (attempt committed first), call the network,
+"""Publish due posts: claim one (attempt committed first), call the network,
 record the outcome. The state machine itself lives in ``workflow.outbox``."""
 
 from __future__ import annotations
@@ -20,11 +20,18 @@ RETRY_AFTER = timedelta(seconds=30)
 
 def publish_due(sessions: sessionmaker[Session], connectors: ConnectorSource, worker: str, *,
                 lease: timedelta = timedelta(minutes=2), limit: int = 10, clock: Clock = utcnow) -> int:
-    """Returns how many posts were attempted."""
+    """Returns how many posts were attempted. Posts are claimed one at a time,
+    just before sending, so a worker that dies strands only the post in flight
+    (unconfirmed, for reconciliation); the rest stay pending for the next worker."""
     outbox.expire_leases(sessions, clock)
-    claimed = outbox.claim_due(sessions, worker, lease, limit, clock)
-    held: dict[uuid.UUID, datetime] = {}  # accounts the network rate-limited during this batch
-    for post in claimed:
+    held: dict[uuid.UUID, datetime] = {}  # accounts the network rate-limited during this round
+    attempted = 0
+    while attempted < limit:
+        claimed = outbox.claim_due(sessions, worker, lease, 1, clock)
+        if not claimed:
+            break
+        post = claimed[0]
+        attempted += 1
         if post.account_id in held:
             outbox.record_outcome(sessions, post, "retry", worker=worker, detail="rate limited",
                                   retry_at=held[post.account_id], clock=clock)
@@ -32,7 +39,7 @@ def publish_due(sessions: sessionmaker[Session], connectors: ConnectorSource, wo
         retry_at = publish_one(sessions, connectors, post, worker, clock)
         if retry_at is not None:
             held[post.account_id] = retry_at
-    return len(claimed)
+    return attempted
 
 
 def publish_one(sessions: sessionmaker[Session], connectors: ConnectorSource, post: outbox.Claimed, worker: str,

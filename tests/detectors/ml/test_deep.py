@@ -1,28 +1,26 @@
-"""The deeper tier (``ml_deep``), on the committed int8 ONNX artefact (no training here).
-
-Needs the optional ``deep`` extra (onnxruntime, tokenizers); the dev extra
-installs it, so CI runs these. Without it the module is skipped, saying why.
-"""
+"""The deeper tier (``ml_deep``), on the committed int8 ONNX artefact and
+blend (no training here)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-pytest.importorskip("onnxruntime", reason="the optional 'deep' extra (onnxruntime) is not installed")
-pytest.importorskip("tokenizers", reason="the optional 'deep' extra (tokenizers) is not installed")
-
 from warden.detectors import registry
 from warden.detectors.base import Detector, Scorer, TextItem
+from warden.detectors.ml.blend import BLEND_FILE, read_blend
 from warden.detectors.ml.deep import DEEP_DIR, DeepDetector, DeepModel, available, conditional_scores
 from warden.detectors.ml.detector import CATEGORIES, MLDetector
 from warden.detectors.pipeline import Pipeline
 from warden.domain.context import CheckContext
 from warden.domain.enums import Direction
+from warden.domain.errors import ConfigurationError
 
 ABUSIVE = [
     "you are a fucking idiot and everyone hates you",
@@ -40,7 +38,7 @@ ODD = ["", " ", "a", "!!!", "🙂", "\x00\x01\x02\x1b[31m\x7f", "\u200b\u200d\uf
 
 @pytest.fixture(scope="module")
 def model() -> DeepModel:
-    # the artefact is committed: with the extra installed, a missing one is a failure, not a skip
+    # the artefact is committed: a missing one is a failure, not a skip
     assert available(), f"the deep artefact is missing from {DEEP_DIR} (training/deep_train.py writes it)"
     return DeepModel(DEEP_DIR)
 
@@ -103,7 +101,7 @@ def test_conditional_insult() -> None:
 
 
 def test_detector_runs_on_drafts_and_only_unsure_inbound(model: DeepModel) -> None:
-    detector = DeepDetector(DEEP_DIR, fast=MLDetector())
+    detector = DeepDetector(MLDetector(), DEEP_DIR)
     assert isinstance(detector, Detector) and isinstance(detector, Scorer)
     inbound = CheckContext(direction=Direction.INBOUND)
     outbound = CheckContext(direction=Direction.OUTBOUND)
@@ -123,12 +121,12 @@ def test_detector_runs_on_drafts_and_only_unsure_inbound(model: DeepModel) -> No
 
 
 def test_inbound_near_threshold_goes_deep() -> None:
-    detector = DeepDetector(DEEP_DIR, fast=MLDetector(), band=50.0)  # everything counts as "near"
+    detector = DeepDetector(MLDetector(), DEEP_DIR, band=50.0)  # everything counts as "near"
     assert detector.selected([TextItem(CLEAN[1], CheckContext(direction=Direction.INBOUND))]) == [True]
 
 
 def test_inbound_share_is_capped() -> None:
-    detector = DeepDetector(DEEP_DIR, fast=MLDetector(), band=50.0, inbound_share=0.2)
+    detector = DeepDetector(MLDetector(), DEEP_DIR, band=50.0, inbound_share=0.2)
     inbound = CheckContext(direction=Direction.INBOUND)
     batch = [TextItem(t, inbound) for t in ABUSIVE + CLEAN + ["ok", "fine", "thanks", "hello"]]
     assert sum(detector.selected(batch)) == 2  # 20 % of 10, the texts nearest a threshold
@@ -165,3 +163,73 @@ def test_engine_with_the_deep_tier_opted_in() -> None:
     assert draft.scores["ml_deep.toxicity"] >= 0.5 and "toxicity" in draft.scores
     quiet = engine.check(CLEAN[1], CheckContext(direction=Direction.INBOUND))
     assert not any(k.startswith("ml_deep.") for k in quiet.scores)  # the fast tier was sure: not run
+
+
+def test_findings_carry_the_blend_of_both_tiers() -> None:
+    fast = MLDetector()
+    detector = DeepDetector(fast, DEEP_DIR)
+    batch = [TextItem(ABUSIVE[1])]
+    (findings,) = detector.detect(batch)
+    finding = next(f for f in findings if f.category == "ml_deep.insult")
+    k = CATEGORIES.index("insult")
+    model = detector.model
+    deep = model.log_odds(model.raw([batch[0].full.text]))
+    expected = detector.blend.probabilities(fast.log_odds(batch), deep)[0, k]
+    assert finding.score == pytest.approx(expected)
+    assert finding.score >= detector.blend.thresholds[k]
+    assert detector.scores(batch)[0]["ml_deep.insult"] == pytest.approx(expected, abs=1e-4)
+    assert "fast tier alone" in finding.explanation and "deep model alone" in finding.explanation
+    assert fast.version in detector.version and model.version in detector.version
+
+
+def test_the_committed_blend_was_fitted_for_the_committed_models(model: DeepModel) -> None:
+    blend = read_blend(DEEP_DIR, CATEGORIES)
+    assert (blend.fast_version, blend.deep_version) == (MLDetector().version, model.version)
+
+
+def test_a_blend_fitted_for_another_fast_tier_is_refused(tmp_path: Path) -> None:
+    for name in ("deep.json", "tokenizer.json", "model.onnx", BLEND_FILE):
+        shutil.copyfile(DEEP_DIR / name, tmp_path / name)
+    data = json.loads((tmp_path / BLEND_FILE).read_text("utf-8"))
+    data["fast_version"] = "fast-1+0000000000"
+    (tmp_path / BLEND_FILE).write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ConfigurationError, match=r"refit it with training/deep_blend\.py"):
+        DeepDetector(MLDetector(), tmp_path)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: "{not json",
+    lambda d: json.dumps({**d, "categories": d["categories"][:-1]}),
+    lambda d: json.dumps({**d, "per_category": {**d["per_category"], "insult": {"weights": [1, 2], "threshold": 0.5}}}),
+    lambda d: json.dumps({**d, "per_category": {**d["per_category"],
+                                                "insult": {"weights": [1, "nan", 0], "threshold": 0.5}}}),
+    lambda d: json.dumps({**d, "per_category": {**d["per_category"],
+                                                "threat": {"weights": [1, 1, 0], "threshold": 1.5}}}),
+    lambda d: json.dumps({k: v for k, v in d.items() if k != "fast_version"}),
+])
+def test_a_damaged_blend_is_refused_clearly(tmp_path: Path, damage: Callable[[dict[str, Any]], str]) -> None:
+    good = json.loads((DEEP_DIR / BLEND_FILE).read_text("utf-8"))
+    (tmp_path / BLEND_FILE).write_text(damage(good), "utf-8")
+    with pytest.raises(ConfigurationError, match="cannot read the deeper tier's blend"):
+        read_blend(tmp_path, CATEGORIES)
+    with pytest.raises(ConfigurationError):
+        read_blend(tmp_path / "missing", CATEGORIES)
+
+
+def test_inbound_text_already_flagged_by_the_fast_tier_is_not_sent_deep() -> None:
+    fast = MLDetector()
+    detector = DeepDetector(fast, DEEP_DIR, band=50.0)  # any gap counts, but only below a threshold
+    item = TextItem(ABUSIVE[0], CheckContext(direction=Direction.INBOUND))
+    p = fast.probabilities([item])[0]
+    below = p < fast.model.thresholds
+    assert detector.selected([item]) == [bool(below.any())]
+    always_above = DeepDetector(fast, DEEP_DIR, band=0.0)  # nothing is near enough
+    assert always_above.selected([item]) == [False]
+
+
+def test_the_same_words_as_a_message_then_as_a_draft_are_read_as_a_draft() -> None:
+    detector = DeepDetector(MLDetector(), DEEP_DIR)
+    text = CLEAN[0]
+    assert detector.scores([TextItem(text, CheckContext(direction=Direction.INBOUND))]) == [{}]
+    draft = detector.scores([TextItem(text, CheckContext(direction=Direction.OUTBOUND))])
+    assert set(draft[0]) == set(detector.score_categories)  # not the inbound batch's cached result

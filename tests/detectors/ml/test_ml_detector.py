@@ -186,3 +186,16 @@ def test_batch_ranking_matches_single_text_explanations(detector: MLDetector) ->
         single = model.explain(texts[hit.row])
         assert hit.words == single.words
         assert hit.ranked == single.ranked([hit.category], 3)[0]
+
+
+def test_instances_reading_one_artefact_score_a_batch_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the deeper tier's gate holds its own MLDetector; it must reuse the fast tier's scores of the same batch
+    first, second = MLDetector(), MLDetector()
+    batch = [TextItem("shared batch, scored once: you absolute melt"), TextItem("road closed near the bridge")]
+    expected = first.probabilities(batch)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the batch was scored a second time")
+
+    monkeypatch.setattr(first.model, "score", refuse)
+    assert np.array_equal(second.probabilities(batch), expected)

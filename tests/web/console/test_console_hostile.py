@@ -38,6 +38,8 @@ PER_THREAD = 30
 TEMPLATE_PROBE = "tmpl[{{7*7}}]"
 REVEAL_BUTTONS_FEWER = """n => Array.from(document.querySelectorAll('button'))
                                .filter(b => b.textContent.startsWith('Reveal the hidden message')).length < n"""
+SHOW_BUTTONS_FEWER = """n => Array.from(document.querySelectorAll('button'))
+                             .filter(b => b.textContent.trim() === 'Show the message').length < n"""
 PAGE_STATE = """() => ({pwned: window.__pwned === undefined ? null : String(window.__pwned),
                         csp: (window.__warden && window.__warden.csp) || [], text: document.body.textContent})"""
 
@@ -168,8 +170,11 @@ def test_every_case_page_shows_its_payloads_as_text_and_runs_none(console: Conso
             buttons.first.click()  # htmx swaps the revealed text in: hostile text through the partial
             page.wait_for_function(REVEAL_BUTTONS_FEWER, arg=before)
             revealed += 1
-        for button in page.get_by_role("button", name="Show the message").all():
-            button.click()
+        shows = page.get_by_role("button", name="Show the message", exact=True)
+        while shows.count():  # a clicked button is renamed "Blur the message again": take the first each time
+            before = shows.count()
+            shows.first.click()
+            page.wait_for_function(SHOW_BUTTONS_FEWER, arg=before)
         seen += _check_page(page, response, f"case {number} after revealing")
         if number == 0:
             console.audit(page, "hostile-case")

@@ -6,20 +6,21 @@ the fast tier per text):
 
 * drafts (outbound checks): every one, since a person waits on a single text
   and a missed insult goes out under the force's name;
-* inbound messages only when the fast tier (``ml``) is unsure: its
-  probability for some category lies within ``band`` (in log-odds) of that
-  category's threshold; and never more than ``inbound_share`` of an inbound
-  batch (the texts nearest a threshold first).
+* inbound messages only when the fast tier (``ml``) nearly made a finding:
+  its probability for some category lies below that category's threshold by
+  at most ``band`` (in log-odds); and never more than ``inbound_share`` of an
+  inbound batch (the texts nearest a threshold first).
 
-It reports its own categories (``ml_deep.<category>``): a score for every
-text it ran on and a finding when a calibrated probability reaches the
-threshold stored with the model. A policy pack opts in by naming them; the
-fast tier's ``ml.*`` findings are left as they are.
+It reports its own categories (``ml_deep.<category>``): for every text it
+ran on, the blend of both tiers' scores (``blend.py``: fitted on the
+calibration split, better on held-out data than either tier alone), and a
+finding when the blend reaches its threshold. A policy pack opts in by naming
+them (the engine then creates this detector); the fast tier's ``ml.*``
+findings are left as they are.
 
-Optional: needs the ``deep`` extra (``onnxruntime``, ``tokenizers``) and the
-artefact in ``models/deep`` (``training/deep_train.py`` writes it; see
-``models/DEEP_MODEL_CARD.md``). Without either, the detector is not
-registered and everything else runs as before.
+Needs ``onnxruntime`` and ``tokenizers`` and the artefact in ``models/deep``
+(``training/deep_train.py`` and ``training/deep_blend.py`` write it; see
+``models/DEEP_MODEL_CARD.md``). Without them, the detector is not registered.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import json
 import math
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,8 @@ import numpy as np
 import numpy.typing as npt
 
 from warden.detectors.base import TextItem
+from warden.detectors.ml.blend import BLEND_FILE, read_blend
+from warden.detectors.ml.detector import CATEGORIES, MLDetector
 from warden.domain.enums import Direction
 from warden.domain.findings import Finding
 
@@ -60,6 +64,12 @@ DEFAULT_INBOUND_SHARE = 0.2
 
 def _sigmoid(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+    return out
+
+
+def _logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    out: npt.NDArray[np.float64] = np.log(p / (1 - p))
     return out
 
 
@@ -139,6 +149,14 @@ class DeepModel:
         """Uncalibrated scores (monotone in the calibrated ones): what ROC AUC is measured on."""
         return conditional_scores(self.logits(texts), self.given)
 
+    def log_odds(self, raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Raw scores on a log-odds scale (a conditional category's product as its logit): the blend's input."""
+        out = raw.copy()
+        for k, g in enumerate(self.given):
+            if g >= 0:
+                out[:, k] = _logit(raw[:, k])
+        return out
+
     def calibrate(self, raw: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         out = np.empty_like(raw)
         for k, (kind, x, y) in enumerate(self._cal):
@@ -162,34 +180,33 @@ def available(directory: Path = DEEP_DIR) -> bool:
 
     if find_spec("onnxruntime") is None or find_spec("tokenizers") is None:
         return False
-    return (directory / "deep.json").is_file() and (directory / "model.onnx").is_file()
-
-
-def _logit(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    out: npt.NDArray[np.float64] = np.log(p / (1 - p))
-    return out
+    return all((directory / name).is_file() for name in ("deep.json", "model.onnx", "tokenizer.json", BLEND_FILE))
 
 
 class DeepDetector:
-    """Deeper tier: drafts, and inbound texts the fast tier is unsure about."""
+    """Deeper tier: drafts, and inbound texts the fast tier is unsure about,
+    scored by the blend of both tiers (``blend.py``)."""
 
     name = "ml_deep"
 
-    def __init__(self, directory: Path = DEEP_DIR, fast: Any = None, band: float = DEFAULT_BAND,
+    def __init__(self, fast: MLDetector, directory: Path = DEEP_DIR, band: float = DEFAULT_BAND,
                  threads: int = 2, inbound_share: float = DEFAULT_INBOUND_SHARE) -> None:
         meta = json.loads((directory / "deep.json").read_text(encoding="utf-8"))
         self._directory = directory
         self._threads = threads
-        self.version: str = f"deep-1+{meta['onnx_sha256'][:10]}"
+        deep_version = f"deep-1+{meta['onnx_sha256'][:10]}"
         cats: tuple[str, ...] = tuple(meta["categories"])
+        self.blend = read_blend(directory, cats)
+        self.blend.check(fast.version, deep_version)
+        self.version: str = f"{deep_version}+{fast.version}"
         self.score_categories: tuple[str, ...] = tuple(f"ml_deep.{c}" for c in cats)
         self.categories: tuple[str, ...] = self.score_categories
         self._model_categories = cats
+        self._fast_columns = [CATEGORIES.index(c) for c in cats]
         self.band = band
         self.inbound_share = inbound_share
         self._fast = fast
-        self._last: tuple[tuple[str, ...], tuple[bool, ...], npt.NDArray[np.float64]] | None = None
+        self._last: tuple[tuple[tuple[str, ...], tuple[Direction, ...]], _Scored] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -197,69 +214,89 @@ class DeepDetector:
         return load_deep(self._directory, self._threads)
 
     def selected(self, batch: Sequence[TextItem]) -> list[bool]:
-        """Which texts of the batch the deeper tier reads."""
+        """Which texts of the batch the deeper tier reads: every draft; an
+        inbound text when some category's fast-tier probability lies below its
+        threshold by at most ``band`` log-odds (a finding the fast tier nearly
+        made: above the threshold it has made it already), nearest first, at
+        most ``inbound_share`` of the inbound texts."""
         chosen = [item.context.direction != Direction.INBOUND for item in batch]
         inbound = [i for i, c in enumerate(chosen) if not c]
-        if not inbound or self._fast is None:
+        if not inbound:
             return chosen
-        sub = [batch[i] for i in inbound]
-        fast_p = np.asarray(self._fast.probabilities(sub), dtype=np.float64)
-        thresholds: dict[str, float] = self._fast.thresholds
-        names = list(thresholds)
-        columns = [names.index(c) for c in self._model_categories if c in thresholds]
-        fast_t = np.array([thresholds[names[k]] for k in columns], dtype=np.float64)
-        distance = np.abs(_logit(fast_p[:, columns]) - _logit(fast_t)).min(axis=1)
+        fast_p = self._fast.probabilities(batch)[inbound][:, self._fast_columns]
+        fast_t = np.asarray(self._fast.model.thresholds, dtype=np.float64)[self._fast_columns]
+        gap = _logit(fast_t) - _logit(np.asarray(fast_p, dtype=np.float64))
+        distance = np.where(gap > 0, gap, np.inf).min(axis=1)
         cap = math.ceil(self.inbound_share * len(inbound))
-        order = np.argsort(distance, kind="stable")[:cap]
-        for j in order.tolist():
+        for j in np.argsort(distance, kind="stable")[:cap].tolist():
             if distance[j] <= self.band:
                 chosen[inbound[j]] = True
         return chosen
 
-    def _scored(self, batch: Sequence[TextItem]) -> tuple[tuple[bool, ...], npt.NDArray[np.float64]]:
+    def _scored(self, batch: Sequence[TextItem]) -> _Scored:
         texts = tuple(item.full.text for item in batch)
+        # which texts go deep depends on their direction too: the same words as a draft and as a message differ
+        key = (texts, tuple(item.context.direction for item in batch))
         last = self._last
-        if last is not None and last[0] == texts:
-            return last[1], last[2]
+        if last is not None and last[0] == key:
+            return last[1]
         chosen = tuple(self.selected(batch))
-        probs = np.full((len(batch), len(self._model_categories)), np.nan)
         rows = [i for i, c in enumerate(chosen) if c]
+        shape = (len(batch), len(self._model_categories))
+        scored = _Scored(chosen, np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan))
         if rows:
-            probs[rows] = self.model.probabilities([texts[i] for i in rows])
-        probs.setflags(write=False)
+            model = self.model
+            deep_raw = model.raw([texts[i] for i in rows])
+            fast = self._fast.log_odds(batch)[rows][:, self._fast_columns]
+            scored.blended[rows] = self.blend.probabilities(fast, model.log_odds(deep_raw))
+            scored.fast[rows] = self._fast.probabilities(batch)[rows][:, self._fast_columns]
+            scored.deep[rows] = model.calibrate(deep_raw)
         with self._lock:
-            self._last = (texts, chosen, probs)
-        return chosen, probs
+            self._last = (key, scored)
+        return scored
 
     def scores(self, batch: Sequence[TextItem]) -> list[dict[str, float]]:
         if not batch:
             return []
-        chosen, probs = self._scored(batch)
-        rounded = np.round(np.nan_to_num(probs), 4).tolist()
+        scored = self._scored(batch)
+        rounded = np.round(np.nan_to_num(scored.blended), 4).tolist()
         return [dict(zip(self.score_categories, row, strict=True)) if c else {}
-                for c, row in zip(chosen, rounded, strict=True)]
+                for c, row in zip(scored.chosen, rounded, strict=True)]
 
     def detect(self, batch: Sequence[TextItem]) -> list[list[Finding]]:
         out: list[list[Finding]] = [[] for _ in batch]
         if not batch:
             return out
-        chosen, probs = self._scored(batch)
-        if not any(chosen):
+        scored = self._scored(batch)
+        if not any(scored.chosen):
             return out
-        model = self.model
-        for i, k in zip(*np.nonzero(np.nan_to_num(probs, nan=-1.0) >= model.thresholds), strict=True):
+        thresholds = self.blend.thresholds
+        hits = np.nan_to_num(scored.blended, nan=-1.0) >= thresholds
+        for i, k in zip(*np.nonzero(hits), strict=True):
             item = batch[int(i)]
             form = item.full
             end = len(form.text.rstrip())
             a, b = form.span(0, end)
-            p = float(probs[i, k])
-            t = float(model.thresholds[k])
+            p, t = float(scored.blended[i, k]), float(thresholds[k])
+            category = self._model_categories[k]
             out[int(i)].append(Finding(
                 detector=self.name, version=self.version, category=self.score_categories[k], start=a, end=b,
                 text=item.text[a:b], matched=form.text[:end], score=p,
-                explanation=f"model {self.version} ({model.description}): "
-                            f"P({self._model_categories[k]}) = {p:.2f} >= threshold {t:.2f} (whole text)",
+                explanation=f"{self.model.description} blended with the fast tier ({self.version}): "
+                            f"P({category}) = {p:.2f} >= threshold {t:.2f} (whole text; fast tier alone "
+                            f"{float(scored.fast[i, k]):.2f}, deep model alone {float(scored.deep[i, k]):.2f})",
                 severity=3 if p >= 0.9 else (2 if p >= 0.6 else 1), entry="deep",
                 attributes=(("threshold", f"{t:.4f}"),),
             ))
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """A batch as the deeper tier saw it: which texts it read, and per category
+    the blended probability and each tier's own (NaN where it did not read)."""
+
+    chosen: tuple[bool, ...]
+    blended: npt.NDArray[np.float64]
+    fast: npt.NDArray[np.float64]
+    deep: npt.NDArray[np.float64]

@@ -18,7 +18,7 @@ from warden.detectors.registry import register
 def _deep_detector() -> Detector:
     from warden.detectors.ml.detector import MLDetector
 
-    return DeepDetector(DEEP_DIR, fast=MLDetector())
+    return DeepDetector(MLDetector(), DEEP_DIR)
 
 
 if available():

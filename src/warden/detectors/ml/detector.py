@@ -8,7 +8,8 @@ plain ones, and maps spans back to the original text.
 
 The artefact is read once, on first use, and shared by every instance.
 ``detect`` and ``scores`` are called one after the other on the same batch by
-the pipeline, so the probabilities of the last batch are kept and reused.
+the pipeline, so the probabilities of the last batch are kept and reused,
+by every instance reading the same artefact (the deeper tier holds its own).
 """
 
 from __future__ import annotations
@@ -40,6 +41,21 @@ CATEGORIES: tuple[str, ...] = (
 TOP_TERMS = 3
 
 
+class _LastBatch:
+    """The last batch scored with one artefact, shared by every detector instance reading it: the fast tier
+    and the deeper tier's gate (which decides from the fast tier's scores) see the same batch one after the
+    other, and it is scored once."""
+
+    def __init__(self) -> None:
+        self.scored: tuple[tuple[str, ...], Encoded, npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
+        self.lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _last_batch(directory: Path, name: str) -> _LastBatch:
+    return _LastBatch()
+
+
 @lru_cache(maxsize=4)
 def _model(directory: Path, name: str) -> LinearModel:
     model = load_model(directory, name)
@@ -59,8 +75,7 @@ class MLDetector:
         self._directory = directory
         self._model_name = model_name
         self.version: str = version_of(read_meta(directory, model_name))
-        self._last: tuple[tuple[str, ...], Encoded, npt.NDArray[np.float64]] | None = None
-        self._lock = threading.Lock()
+        self._last = _last_batch(directory, model_name)
 
     @property
     def model(self) -> LinearModel:
@@ -70,24 +85,32 @@ class MLDetector:
     def thresholds(self) -> dict[str, float]:
         return dict(zip(CATEGORIES, self.model.thresholds.tolist(), strict=True))
 
-    def _scored(self, batch: Sequence[TextItem]) -> tuple[Encoded, npt.NDArray[np.float64]]:
+    def _scored(self, batch: Sequence[TextItem]) -> tuple[Encoded, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         texts = tuple(item.full.text for item in batch)
-        last = self._last
+        last = self._last.scored
         if last is not None and last[0] == texts:
-            return last[1], last[2]
+            return last[1], last[2], last[3]
         model = self.model
         encoded, raw = model.score(texts, trace=True)
         probs = model.calibrate(raw)
         probs.setflags(write=False)
-        with self._lock:
-            self._last = (texts, encoded, probs)
-        return encoded, probs
+        raw.setflags(write=False)
+        with self._last.lock:
+            self._last.scored = (texts, encoded, raw, probs)
+        return encoded, raw, probs
 
     def probabilities(self, batch: Sequence[TextItem]) -> npt.NDArray[np.float64]:
         """Calibrated probabilities, ``len(batch) x len(CATEGORIES)``."""
         if not batch:
             return np.zeros((0, len(CATEGORIES)))
-        return self._scored(batch)[1]
+        return self._scored(batch)[2]
+
+    def log_odds(self, batch: Sequence[TextItem]) -> npt.NDArray[np.float64]:
+        """Scores on a log-odds scale (``LinearModel.log_odds``), for the deeper tier's blend."""
+        if not batch:
+            return np.zeros((0, len(CATEGORIES)))
+        _, raw, probs = self._scored(batch)
+        return self.model.log_odds(raw, probs)
 
     def scores(self, batch: Sequence[TextItem]) -> list[dict[str, float]]:
         probs = self.probabilities(batch)
@@ -97,7 +120,7 @@ class MLDetector:
         out: list[list[Finding]] = [[] for _ in batch]
         if not batch:
             return out
-        encoded, probs = self._scored(batch)
+        encoded, _, probs = self._scored(batch)
         model = self.model
         hits = probs >= model.thresholds
         if not hits.any():

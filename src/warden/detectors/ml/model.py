@@ -123,6 +123,19 @@ class LinearModel:
             return np.zeros((0, len(self.categories)))
         return self.calibrate(self.raw(texts))
 
+    def log_odds(self, raw: npt.NDArray[np.float64], probabilities: npt.NDArray[np.float64]
+                 ) -> npt.NDArray[np.float64]:
+        """Each category's score on a log-odds scale, monotone in its probability
+        but without the calibration map's flat steps: the linear score, or for a
+        conditional category (whose linear score is P(cat | given)) the logit
+        of its probability. What the deeper tier's blend reads."""
+        out = np.array(raw, dtype=np.float64)
+        for k, calibration in enumerate(self.calibrations):
+            if calibration.given >= 0:
+                p = np.clip(probabilities[:, k], 1e-6, 1 - 1e-6)
+                out[:, k] = np.log(p / (1 - p))
+        return out
+
     def _parts(self, encoded: Encoded, rows: Sequence[int]) -> _Parts:
         """Each chosen row's tokens' and word pairs' parts of every category's
         raw score (needs a batch scored with ``trace=True``)."""

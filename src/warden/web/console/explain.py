@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from warden.domain.findings import pinpointing
 from warden.web.console.highlight import Piece, pieces
 
 ACTION_LABELS: Mapping[str, str] = {
@@ -103,7 +104,8 @@ def explain(text: str, action: str, reasons: Sequence[Mapping[str, Any]],
             why=str(reason.get("why", "")).strip(), safer_alternative=str(reason.get("safer_alternative", "")).strip(),
             evidence=tuple(dict.fromkeys(str(e.get("text", "")) for e in evidence if e.get("text")))))
     categories = tuple(dict.fromkeys(str(r.get("category", "")) for r in reasons if r.get("category")))
-    return Explained(action=action, reasons=tuple(views), pieces=tuple(pieces(text, spans)), categories=categories)
+    return Explained(action=action, reasons=tuple(views), pieces=tuple(pieces(text, pinpointing(spans, text))),
+                     categories=categories)
 
 
 def plain(text: str) -> Explained:
