@@ -12,10 +12,12 @@ leave-one-source-out deep models written by ``training/deep_train.py
 cross-data-set models are the ablation models of ``benchmarks/ml_accuracy.py``
 (``benchmarks/.cache/ml``; ``--fast-ablations`` trains any that are missing).
 
-Every score is on the TEST split (never trained or calibrated on). The blend
-(logistic regression on the fast tier's and the deep tier's raw scores) is
-fitted on the calibration split, at most 1,500 rows per source (the deep
-tier's own calibration rows, the first 600 per source). Deep scores are cached per model version in
+Every score is on the TEST split (never trained or calibrated on). The
+blend (logistic regression on the fast tier's and the deep tier's log-odds)
+is the one the detector runs (``models/deep/blend.json``, fitted on the
+calibration split by ``training/deep_blend.py``); for the cross-data-set rows
+it is fitted the same way for the two leave-one-out models, on the other
+sources' calibration rows. Deep scores are cached per model version in
 ``benchmarks/.cache/deep``.
 """
 
@@ -31,16 +33,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "training"))
 sys.path.insert(0, str(ROOT / "src"))
 
+from deep_blend import DeepLogOdds, blend_scores, calib_rows, fast_log_odds, fit_category  # noqa: E402
 from ml_data import SOURCES, Example, load_all  # noqa: E402
-from ml_labels import UNKNOWN, unit  # noqa: E402
+from ml_labels import UNKNOWN  # noqa: E402
 
+from warden.detectors.ml.blend import read_blend  # noqa: E402
 from warden.detectors.ml.deep import DEEP_DIR, DEFAULT_BAND, DEFAULT_INBOUND_SHARE, DeepModel  # noqa: E402
 from warden.detectors.ml.detector import CATEGORIES  # noqa: E402
 from warden.detectors.ml.model import LinearModel, load_model  # noqa: E402
@@ -48,7 +51,6 @@ from warden.detectors.ml.model import LinearModel, load_model  # noqa: E402
 CACHE = ROOT / "benchmarks" / ".cache" / "deep"
 FAST_CACHE = ROOT / "benchmarks" / ".cache" / "ml"
 CALIB_CAP = 1_500
-BLEND_CAP = 600  # calib rows per source for fitting the blend
 IN_DOMAIN = [("olid", "toxicity"), ("olid", "insult"), ("olid", "profanity"), ("hatexplain", "toxicity"),
              ("hatexplain", "identity_hate"), ("stormfront", "identity_hate"), ("toxic_spans", "insult"),
              ("toxic_spans", "identity_hate"), ("toxic_spans", "profanity"), ("davidson", "toxicity"),
@@ -61,41 +63,6 @@ OFFENSIVE = ("toxicity", "insult", "profanity", "identity_hate")
 APC_TRAINED_ON = ("davidson",)
 
 
-class DeepScores:
-    """A deep model's raw scores per normalised text, cached on disk per model version."""
-
-    def __init__(self, directory: Path, sub_batch: int = 1) -> None:
-        self.model = DeepModel(directory, sub_batch=sub_batch)
-        self.path = CACHE / f"scores-{self.model.version}-sb{self.model.sub_batch}.npz"
-        self._cache: dict[str, np.ndarray] = {}
-        if self.path.exists():
-            data = np.load(self.path)
-            self._cache = dict(zip(data["texts"].tolist(), data["raw"], strict=True))
-
-    def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            started = time.perf_counter()
-            for i in range(0, len(missing), 1024):
-                chunk = missing[i:i + 1024]
-                self._cache.update(zip(chunk, self.model.raw(chunk), strict=True))
-            print(f"(scored {len(missing):,} texts with {self.model.version} in {time.perf_counter() - started:.0f}s)")
-            CACHE.mkdir(parents=True, exist_ok=True)
-            np.savez(self.path, texts=np.array(list(self._cache), dtype=str), raw=np.vstack(list(self._cache.values())))
-        return np.vstack([self._cache[t] for t in texts]) if texts else np.zeros((0, len(CATEGORIES)))
-
-
-def fast_raw(model: LinearModel, texts: Sequence[str]) -> np.ndarray:
-    """The fast tier's score per category on its log-odds scale (monotone in its probability)."""
-    p = np.clip(model.probabilities(list(texts)), 1e-6, 1 - 1e-6) if texts else np.zeros((0, len(CATEGORIES)))
-    raw = model.raw(list(texts)) if texts else p
-    out = np.array(raw, dtype=np.float64)
-    for k, calibration in enumerate(model.calibrations):
-        if calibration.given >= 0:  # conditional category: its raw score is P(cat | given); use the probability
-            out[:, k] = np.log(p[:, k] / (1 - p[:, k]))
-    return out
-
-
 def apc_scores(texts: Sequence[str]) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -106,16 +73,6 @@ def apc_scores(texts: Sequence[str]) -> np.ndarray:
 
 def auc(y: np.ndarray, s: np.ndarray) -> float:
     return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
-
-
-def calib_rows(examples: list[Example], cap: int = BLEND_CAP) -> list[Example]:
-    """The first ``cap`` calib rows per source in the deep tier's own calib order."""
-    out: list[Example] = []
-    for source in SOURCES:
-        rows = [e for e in examples if e.split == "calib" and e.source == source]
-        rows.sort(key=lambda e: unit(f"deep|{source}|{e.group}"))
-        out.extend(rows[:cap])
-    return out
 
 
 def fast_ablation(source: str, train_missing: bool) -> LinearModel | None:
@@ -159,14 +116,16 @@ def speed(directory: Path, texts: list[str]) -> None:
 
 
 def share_near(fast: LinearModel, rows: list[Example]) -> None:
-    """How many inbound texts would reach the deep tier: those with a fast-tier probability within
-    ``DEFAULT_BAND`` log-odds of its threshold, for some category (the detector's rule)."""
+    """How many inbound texts the detector would send deep: those with some category's fast-tier probability
+    below its threshold by at most ``DEFAULT_BAND`` log-odds (the detector's rule, before its cap)."""
     p = np.clip(fast.probabilities([e.norm for e in rows]), 1e-6, 1 - 1e-6)
     t = np.clip(fast.thresholds, 1e-6, 1 - 1e-6)
-    near = np.abs(np.log(p / (1 - p)) - np.log(t / (1 - t))) <= DEFAULT_BAND
-    print(f"  inbound texts within {DEFAULT_BAND:g} log-odds of a fast-tier threshold: {near.any(axis=1).mean():.1%} "
-          f"of the {len(rows):,} test-split texts of all sources (about half of them toxic: more than real traffic); "
-          f"the detector sends at most {DEFAULT_INBOUND_SHARE:.0%} of an inbound batch, nearest first")
+    gap = np.log(t / (1 - t)) - np.log(p / (1 - p))
+    near = (gap > 0) & (gap <= DEFAULT_BAND)
+    print(f"  inbound texts with a fast-tier probability below a threshold by at most {DEFAULT_BAND:g} log-odds: "
+          f"{near.any(axis=1).mean():.1%} of the {len(rows):,} test-split texts of all sources (about half of them "
+          f"toxic: more than real traffic); the detector sends at most {DEFAULT_INBOUND_SHARE:.0%} of an inbound "
+          "batch, nearest first")
     for source in dict.fromkeys(e.source for e in rows):
         m = np.array([e.source == source for e in rows])
         print(f"    {source:<12} {near[m].any(axis=1).mean():6.1%}")
@@ -184,7 +143,7 @@ def main() -> None:
     started = time.perf_counter()
     examples = load_all()
     fast = load_model()
-    deep = DeepScores(args.model_dir, args.sub_batch)
+    deep = DeepLogOdds(args.model_dir, CACHE, args.sub_batch)
     meta = deep.model.meta
     size = (args.model_dir / "model.onnx").stat().st_size + (args.model_dir / "tokenizer.json").stat().st_size
     print(f"Warden deeper tier — model {deep.model.version} ({deep.model.description}); fast tier {fast.version}")
@@ -197,11 +156,11 @@ def main() -> None:
              f"padded batches of {args.sub_batch} (faster to measure; the detector runs one text at a time)."))
 
     test = [e for e in examples if e.split == "test"]
-    cal = calib_rows(examples)
     deep_test = deep([e.norm for e in test])
-    deep_cal = deep([e.norm for e in cal])
-    fast_test = fast_raw(fast, [e.norm for e in test])
-    fast_cal = fast_raw(fast, [e.norm for e in cal])
+    fast_test = fast_log_odds(fast, [e.norm for e in test])
+    blend = read_blend(args.model_dir, CATEGORIES)
+    blend.check(fast.version, deep.model.version)  # the detector's blend, for these very models
+    blended = blend.probabilities(fast_test, deep_test)
     apc_test = apc_scores([e.text for e in test])
     source = np.array([e.source for e in test])
 
@@ -210,7 +169,7 @@ def main() -> None:
 
     print("\n1. In-domain (every model trained on the train split of all sources, including the tested one)")
     header = (f"{'tested on (test split)':<24}{'category':<15}{'n':>7}{'pos':>6}{'fast':>8}{'deep':>8}{'blend':>8}"
-              f"{'APC':>8}{'deep-APC':>10}{'best-APC':>10}{'deep-fast':>11}")
+              f"{'APC':>8}{'deep-APC':>10}{'blend-APC':>10}{'deep-fast':>11}")
     print(header)
     short: list[str] = []
     for name, category in IN_DOMAIN:
@@ -220,38 +179,38 @@ def main() -> None:
         if rows.sum() == 0 or y_all[rows].min() == y_all[rows].max():
             continue
         y = y_all[rows]
-        yc = labels(cal, k)
-        known = yc != UNKNOWN
-        blend = LogisticRegression(max_iter=1000).fit(np.c_[fast_cal[known, k], deep_cal[known, k]], yc[known])
-        b = blend.decision_function(np.c_[fast_test[rows, k], deep_test[rows, k]])
-        f, d, bl, a = (auc(y, fast_test[rows, k]), auc(y, deep_test[rows, k]), auc(y, b), auc(y, apc_test[rows]))
+        f, d, bl, a = (auc(y, fast_test[rows, k]), auc(y, deep_test[rows, k]), auc(y, blended[rows, k]),
+                       auc(y, apc_test[rows]))
         dagger = " †" if name in APC_TRAINED_ON else ""
-        best = max(d, bl)
+        best = bl
         print(f"{name + dagger:<24}{category:<15}{int(rows.sum()):>7,}{int(y.sum()):>6,}{fmt(f):>8}{fmt(d):>8}"
               f"{fmt(bl):>8}{fmt(a):>8}{d - a:>+10.3f}{best - a:>+10.3f}{d - f:>+11.3f}")
         if category in OFFENSIVE and name not in APC_TRAINED_ON and best - a < 0.05:
             short.append(f"{name} {category} ({best - a:+.3f})")
     print("   † alt-profanity-check was trained on Davidson et al.: those rows are in-sample for APC, not held out.")
-    print("   blend = logistic regression on [fast raw score, deep raw score], fitted on the calib split.")
+    print(f"   blend = the detector's: logistic regression on [fast, deep] log-odds, fitted on the calib split "
+          f"({blend.meta['fitted_on']}).")
 
     print("\n2. Cross-data-set (each model trained WITHOUT any of the tested data set; tested on its test split)")
     print(f"{'tested on (test split)':<24}{'trained on':<22}{'category':<15}{'n':>7}{'pos':>6}{'fast':>8}{'deep':>8}"
-          f"{'blend':>8}{'APC':>8}{'deep-APC':>10}{'best-APC':>10}{'deep-fast':>11}")
+          f"{'blend':>8}{'APC':>8}{'deep-APC':>10}{'blend-APC':>10}{'deep-fast':>11}")
     for held in dict.fromkeys(n for n, _ in CROSS):
         directory = args.cross_dir / f"no-{held}"
         if not (directory / "deep.json").exists():
             print(f"{held:<24}{'all but ' + held:<22}(no deep model: run training/deep_train.py --variants no-{held})")
             continue
-        cross_deep = DeepScores(directory, args.sub_batch)
+        cross_deep = DeepLogOdds(directory, CACHE, args.sub_batch)
+        print(f"{'':<24}(deep model without {held}: {cross_deep.model.description}, "
+              f"{cross_deep.model.meta['training']['epochs']:g} epoch)")
         cross_fast = fast_ablation(held, args.fast_ablations)
         rows_e = [e for e in test if e.source == held]
         d_raw = cross_deep([e.norm for e in rows_e])
-        f_raw = fast_raw(cross_fast, [e.norm for e in rows_e]) if cross_fast is not None else None
+        f_raw = fast_log_odds(cross_fast, [e.norm for e in rows_e]) if cross_fast is not None else None
         a_raw = apc_test[source == held]
         # the blend of the two leave-one-out models, fitted on calib rows of the OTHER sources only
-        cal_x = [e for e in cal if e.source != held]
+        cal_x = calib_rows(examples, exclude=(held,))
         d_cal = cross_deep([e.norm for e in cal_x])
-        f_cal = fast_raw(cross_fast, [e.norm for e in cal_x]) if cross_fast is not None else None
+        f_cal = fast_log_odds(cross_fast, [e.norm for e in cal_x]) if cross_fast is not None else None
         for name, category in CROSS:
             if name != held:
                 continue
@@ -265,16 +224,16 @@ def main() -> None:
             if f_raw is not None and f_cal is not None:
                 yc = labels(cal_x, k)
                 kc = yc != UNKNOWN
-                blend = LogisticRegression(max_iter=1000).fit(np.c_[f_cal[kc, k], d_cal[kc, k]], yc[kc])
-                bl = auc(y[m], blend.decision_function(np.c_[f_raw[m, k], d_raw[m, k]]))
-            best = max(d, bl) if bl == bl else d
+                weights = fit_category(f_cal[kc, k], d_cal[kc, k], yc[kc])
+                bl = auc(y[m], blend_scores(weights, f_raw[m, k], d_raw[m, k]))
+            best = bl if bl == bl else d
             print(f"{held:<24}{'all but ' + held:<22}{category:<15}{int(m.sum()):>7,}{int(y[m].sum()):>6,}{fmt(f):>8}"
                   f"{fmt(d):>8}{fmt(bl):>8}{fmt(a):>8}{d - a:>+10.3f}{best - a:>+10.3f}{d - f:>+11.3f}")
             if category in OFFENSIVE and best - a < 0.05:
                 short.append(f"{held} {category}, cross ({best - a:+.3f})")
     print("   fast = the fast tier's ablation model from benchmarks/ml_accuracy.py (n/a: not cached here; "
           "--fast-ablations trains it); blend = both leave-one-out models, fitted on calib rows of the other sources.")
-    print(f"\nOffensive/toxic rows held out for APC where the deep tier (or blend) is short of APC + 0.05: "
+    print(f"\nOffensive/toxic rows held out for APC where the blend (the detector's output) is short of APC + 0.05: "
           f"{'; '.join(short) or 'none'}")
 
     print(f"\n3. Cost: model {size / 1e6:.1f} MB on disk (int8 ONNX + tokenizer), "
