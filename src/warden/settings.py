@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     throttle_store: Literal["database", "memory"] = Field(
         default="database", description="Where login-throttling counts live: 'database' (shared by every "
                                         "`warden serve` and worker process) or 'memory' (one process only).")
+    sso_pending_per_address: int = Field(
+        default=50, ge=1, le=100_000, description="Single sign-ons one client address (an IPv4 address, an IPv6 "
+        "/64) may have started and not yet finished or let expire (10 minutes); more are refused with 429. Staff "
+        "of a whole force may sign in from one office address: raise it there rather than lower it.")
 
 
 @lru_cache(maxsize=1)

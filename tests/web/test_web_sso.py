@@ -5,7 +5,8 @@ Covered: the admin settings (step-up, audited, the client secret never shown), s
 verified e-mail the first time, by (issuer, subject) afterwards), the refusals (wrong, replayed,
 expired or foreign state; wrong nonce, audience, expired token; unverified e-mail; a member of
 another organisation; a removed member; no second factor where one is needed), 'refuse' mode and
-linking from a signed-in session, and step-up at the identity provider.
+linking from a signed-in session, step-up at the identity provider, and the bound on sign-ins pending
+from one client address.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from warden.storage.tables import (
     Organisation,
 )
 from warden.storage.tables import Session as SessionRow
+from warden.web.oidc import address_hash
 from warden.workflow import organisations
 
 _AUTH_TESTS = str(Path(__file__).resolve().parents[1] / "auth")
@@ -63,6 +65,14 @@ def idp(idp_server: LocalIdp) -> Iterator[LocalIdp]:
 @pytest.fixture
 def web(db_engine: Engine) -> Iterator[Web]:
     harness = Web(db_engine, api_settings(oidc_allow_insecure_localhost=True))
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def bounded(db_engine: Engine) -> Iterator[Web]:
+    """At most 3 sign-ins pending per client address."""
+    harness = Web(db_engine, api_settings(oidc_allow_insecure_localhost=True, sso_pending_per_address=3))
     yield harness
     harness.close()
 
@@ -117,6 +127,11 @@ def signed_in(web: Web, browser: httpx.Client, tenant: Tenant) -> Client:
     assert session.status_code == 200, session.text
     client.csrf = session.json()["csrf_token"]
     return client
+
+
+def pending(tenant: Tenant) -> list[OidcLoginState]:
+    with tenant.sessions() as session:
+        return list(session.execute(select(OidcLoginState)).scalars())
 
 
 def audit_actions(tenant: Tenant) -> list[str]:
@@ -478,3 +493,60 @@ def test_member_rows_untouched_by_a_failed_sign_in(web: Web, north: Tenant, idp:
     with north.sessions() as session:
         assert session.get(Member, north.member_ids["publisher"]).status == "active"  # type: ignore[union-attr]
         assert session.execute(select(MemberIdentity)).first() is None
+
+
+# -- the bound on pending sign-ins per client address --------------------------------------------
+
+
+def test_sign_ins_pending_from_one_address_are_bounded(bounded: Web, north: Tenant, idp: LocalIdp) -> None:
+    configure(bounded, north, idp)
+    for _ in range(3):  # three browsers in one office
+        assert start(bounded.client(), north).status_code == 303
+    client = bounded.client()
+    refused = start(client, north)
+    assert refused.status_code == 429 and error(refused)["code"] == "sso_too_many_pending"
+    assert "finish or wait for the sign-ins already started from this network" in error(refused)["message"]
+    wait = int(refused.headers["retry-after"])
+    assert 500 < wait <= 600 and error(refused)["details"]["retry_after"] == wait  # until the oldest expires
+    assert "set-cookie" not in refused.headers
+    rows = pending(north)
+    assert len(rows) == 3  # nothing written for the refused one
+    assert {row.address_hash for row in rows} == {address_hash("127.0.0.1")}  # hashed, never the address
+
+    page = client.get(f"{API}/auth/sso/start", params={"organisation": north.slug}, headers={"accept": "text/html"})
+    assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
+    assert int(page.headers["retry-after"]) == wait and "Single sign-on did not work" in page.text
+    assert "finish or wait for the sign-ins already started" in page.text
+    member = bounded.signed_in(north, "publisher")  # a step-up started from the same network counts too
+    stepping_up = member.post(f"{API}/auth/sso/reauth", json={})
+    assert stepping_up.status_code == 429 and error(stepping_up)["code"] == "sso_too_many_pending"
+    assert len(pending(north)) == 3
+
+
+def test_another_address_still_starts(bounded: Web, north: Tenant, idp: LocalIdp) -> None:
+    configure(bounded, north, idp)
+    for host in ("2001:db8:1:1::1", "2001:db8:1:1::2", "2001:db8:1:1::3"):  # one IPv6 /64, three hosts
+        assert start(bounded.client(host), north).status_code == 303
+    assert start(bounded.client("2001:db8:1:1::4"), north).status_code == 429
+    for host in ("127.0.0.1", "203.0.113.7", "2001:db8:1:2::1"):
+        assert start(bounded.client(host), north).status_code == 303, host
+    assert len(pending(north)) == 6
+
+
+def test_a_finished_or_expired_sign_in_frees_its_place(bounded: Web, north: Tenant, idp: LocalIdp,
+                                                       browser: httpx.Client) -> None:
+    configure(bounded, north, idp)
+    first = bounded.client()
+    started = start(first, north)
+    for _ in range(2):
+        start(bounded.client(), north)
+    assert start(bounded.client(), north).status_code == 429
+    finished = first.get(at_idp(browser, started.headers["location"]))  # the callback uses it up
+    assert finished.status_code == 303, finished.text
+    assert start(bounded.client(), north).status_code == 303
+    assert start(bounded.client(), north).status_code == 429
+    bounded.clock.advance(minutes=10, seconds=1)  # every pending one expires
+    for _ in range(3):
+        assert start(bounded.client(), north).status_code == 303
+    assert start(bounded.client(), north).status_code == 429
+    assert len(pending(north)) == 3

@@ -106,9 +106,10 @@ def build_tenant(engine: Engine, slug: str) -> Tenant:
 class Client:
     """A synchronous face on ``httpx.AsyncClient`` + ``ASGITransport``; sends the CSRF token it was given."""
 
-    def __init__(self, web: Web) -> None:
+    def __init__(self, web: Web, address: str = "127.0.0.1") -> None:
         self.web = web
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=web.app), base_url="https://testserver")
+        transport = httpx.ASGITransport(app=web.app, client=(address, 123))
+        self.http = httpx.AsyncClient(transport=transport, base_url="https://testserver")
         self.csrf: str | None = None
 
     def request(self, method: str, url: str, *, csrf: bool = True, headers: dict[str, str] | None = None,
@@ -150,8 +151,9 @@ class Web:
     def run(self, awaitable: Any) -> Any:
         return self.runner.run(awaitable)
 
-    def client(self) -> Client:
-        client = Client(self)
+    def client(self, address: str = "127.0.0.1") -> Client:
+        """A new browser (its own cookies), connecting from ``address``."""
+        client = Client(self, address)
         self.clients.append(client)
         return client
 

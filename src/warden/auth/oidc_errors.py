@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from warden.auth.errors import AuthError
+from warden.auth.errors import AuthError, TooManyAttempts
 
 _OAUTH_ERROR_CODE = re.compile(r"[a-z0-9_.\-]{1,64}")
 
@@ -107,3 +107,10 @@ class SsoNotReauthenticated(SsoFailed):
     """A step-up at the identity provider came back without a fresh authentication (``auth_time``)."""
 
     code = "sso_not_reauthenticated"
+
+
+class SsoTooManyPending(TooManyAttempts):
+    """Too many sign-ins started from one client address are still pending (anti-automation, ASVS 11.1.4);
+    ``retry_after`` is when the oldest of them expires."""
+
+    code = "sso_too_many_pending"

@@ -179,7 +179,8 @@ class MemberIdentity(Base):
 class OidcLoginState(Base):
     """A single sign-on in progress: server-side (it holds the PKCE verifier), short-lived, used once.
     ``id`` is the SHA-256 of the ``state`` parameter; ``browser_hash`` binds it to the browser that
-    started it; ``session_id`` names the session for a step-up or a linking."""
+    started it; ``session_id`` names the session for a step-up or a linking; ``address_hash`` (the
+    SHA-256 of the client's address group) bounds the sign-ins one network may have pending."""
 
     __tablename__ = "oidc_login_states"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -187,6 +188,7 @@ class OidcLoginState(Base):
     purpose: Mapped[str] = mapped_column(String(16))  # sign_in | reauth | link
     session_id: Mapped[str | None] = mapped_column(String(128))
     browser_hash: Mapped[str] = mapped_column(String(64))
+    address_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # None: started before 0008
     login: Mapped[bytes] = mapped_column(LargeBinary)  # LoginState, encrypted
     return_to: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = _created()

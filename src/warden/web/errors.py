@@ -54,7 +54,7 @@ STATUS: Mapping[str, int] = {
     # the state of things
     "invalid_state": 409, "stale_version": 409, "conflict": 409, "idempotency_key_in_progress": 409,
     "locked_down": 423,
-    "too_many_attempts": 429,
+    "too_many_attempts": 429, "sso_too_many_pending": 429,
 }
 
 _HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
@@ -97,6 +97,11 @@ def _details(error: WardenError) -> tuple[Any, dict[str, str]]:
     if isinstance(error, InsufficientScope):
         return {"missing": sorted(error.missing)}, {}
     return getattr(error, "details", None), {}
+
+
+def headers_for(error: WardenError) -> dict[str, str]:
+    """The headers a refusal carries whatever its body (``Retry-After``), for pages as for JSON."""
+    return _details(error)[1]
 
 
 def warden_error_response(error: WardenError) -> JSONResponse:

@@ -14,7 +14,9 @@ deleted when the callback first presents them (single use). The row is also boun
 that started it: a random value in a ``SameSite=Lax`` cookie (Lax, because the callback is a
 cross-site navigation) whose hash is stored, so a callback URL replayed into another browser
 (login CSRF) is refused. The session cookie (``SameSite=Strict``) is not sent on that navigation,
-so a step-up or a linking names its session in the row, not by cookie.
+so a step-up or a linking names its session in the row, not by cookie. Starting is public, so one client
+address group (``auth.throttle.client_bucket``, kept hashed in the row) may have at most
+``settings.sso_pending_per_address`` sign-ins pending; more are refused with 429 and a Retry-After.
 
 Who signs in: the account's ``(issuer, subject)`` linked to an active member of the organisation;
 otherwise, the first time and only when the organisation allows it (``link_by_email``), the active
@@ -36,7 +38,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from warden.auth.oidc import LoginState, OidcClient, OidcIdentity
@@ -47,9 +49,11 @@ from warden.auth.oidc_errors import (
     SsoMfaRequired,
     SsoNotReauthenticated,
     SsoStateMismatch,
+    SsoTooManyPending,
     SsoUnknownUser,
 )
 from warden.auth.redaction import Secret
+from warden.auth.throttle import client_bucket
 from warden.auth.tokens import sha256_hex
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import Member, MemberIdentity, OidcLoginState, OidcProviderRow, Organisation
@@ -145,12 +149,31 @@ def _begin(state: WebState, request: Request, response: Response, organisation_i
     BINDING.keep(response, state, binding, client.provider.login_state_lifetime)
     state_id = sha256_hex(login.state)
     sealed = state.cipher.encrypt(json.dumps(login.to_dict()).encode("utf-8"), _login_owner(state_id))
+    address = address_hash(client_address(request))
     with state.sessions.begin() as session:
         session.execute(delete(OidcLoginState).where(OidcLoginState.expires_at <= now))
+        _refuse_if_too_many(session, address, now, state.settings.sso_pending_per_address)
         session.add(OidcLoginState(id=state_id, organisation_id=organisation_id, purpose=purpose,
-                                   session_id=session_id, browser_hash=sha256_hex(binding), login=sealed,
-                                   return_to=return_to, created_at=now, expires_at=login.expires_at))
+                                   session_id=session_id, browser_hash=sha256_hex(binding), address_hash=address,
+                                   login=sealed, return_to=return_to, created_at=now, expires_at=login.expires_at))
     return url
+
+
+def address_hash(address: str) -> str:
+    """The client's address group (IPv4 as is, IPv6 as its /64: one host has a whole /64), hashed."""
+    return sha256_hex("sso-start:" + client_bucket(address))
+
+
+def _refuse_if_too_many(session: Session, address: str, now: datetime, limit: int) -> None:
+    """An anonymous script must not fill ``oidc_login_states``: at most ``limit`` pending per address group.
+
+    On SQLite every transaction holds the write lock, so the count is exact; on PostgreSQL two starts at
+    the same moment may both count below the limit and both insert: off by a few, which is enough here."""
+    pending, oldest = session.execute(select(func.count(), func.min(OidcLoginState.expires_at)).where(
+        OidcLoginState.address_hash == address, OidcLoginState.expires_at > now)).one()
+    if pending >= limit and oldest is not None:
+        raise SsoTooManyPending("too many sign-ins are pending from this network; finish or wait for the sign-ins "
+                                "already started from this network", retry_after=oldest - now)
 
 
 def _take(state: WebState, returned_state: str) -> _Pending:

@@ -31,7 +31,7 @@ from warden.web.console import (
     pages_policy,
 )
 from warden.web.console.guard import TITLES, SignInRequired, error_page, resolve_caller
-from warden.web.errors import response_for, status_for
+from warden.web.errors import headers_for, response_for, status_for
 
 __all__ = ["install", "install_error_pages"]
 
@@ -77,8 +77,10 @@ def install_error_pages(app: FastAPI) -> None:
         status = status_for(error)
         if request.url.path not in BROWSER_NAVIGATIONS or not _wants_page(request) or status >= 500:
             return response_for(error)
-        return error_page(request, status, "Single sign-on did not work",
+        page = error_page(request, status, "Single sign-on did not work",
                           f"{error.message[:300]}. Go back to the sign-in page to try again.")
+        page.headers.update(headers_for(error))  # a 429 page says when, as the JSON does
+        return page
 
     app.add_exception_handler(WardenError, refused)
 
