@@ -72,6 +72,7 @@ def test_login_throttle_over_the_database(db_engine: Engine) -> None:
     with db_engine.connect() as connection:
         keys = " ".join(connection.execute(select(ThrottleCounter.key)).scalars())
     assert "pc@north" not in keys and "north.example.com" not in keys  # user names are stored hashed
+    assert "203.0.113" not in keys  # and so are addresses
 
 
 def test_two_stores_on_one_database_share_the_counts(db_engine: Engine) -> None:

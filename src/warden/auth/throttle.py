@@ -206,7 +206,7 @@ class LoginThrottle:
 
     def _keys(self, username: str, address: str) -> tuple[str, str, str]:
         user = _hash(username.strip().casefold())
-        addr = client_bucket(address)
+        addr = _hash(client_bucket(address))  # stored keys name no address in clear (throttle_sql)
         ns = self.namespace
         return f"{ns}:pair:{user}:{addr}", f"{ns}:account:{user}", f"{ns}:address:{addr}"
 
