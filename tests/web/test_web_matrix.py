@@ -51,7 +51,7 @@ from warden.storage.tables import (
     Team,
 )
 from warden.storage.tables import Session as SessionRow
-from warden.workflow import accounts, cases, drafts, media
+from warden.workflow import accounts, cases, drafts, filing, media
 from warden.workflow.organisations import SsoSettings, configure_sso
 from warden.workflow.principal import system
 
@@ -128,12 +128,12 @@ class Matrix:
         drafts.approve(self.north.sessions, self.north.principal("approver2"), draft_id, self.version(draft_id))
         return draft_id
 
-    def received(self, text: str = THREAT) -> cases.Received:
+    def received(self, text: str = THREAT) -> filing.Received:
         """A fresh case on north's corporate account, through the workflow."""
         key = uuid.uuid4().hex[:12]
-        incoming = cases.Incoming(network_id=f"n-{key}", thread_key=f"t-{key}", kind="reply",
-                                  author_handle="@someone", text=text, sent_at=datetime.now(UTC))
-        return cases.receive(self.north.sessions, system(self.north.id), self.north.corporate, incoming)
+        incoming = filing.Incoming(network_id=f"n-{key}", thread_key=f"t-{key}", kind="reply",
+                                   author_handle="@someone", text=text, sent_at=datetime.now(UTC))
+        return filing.receive(self.north.sessions, system(self.north.id), self.north.corporate, incoming)
 
     def case_version(self, case_id: uuid.UUID) -> int:
         with self.north.sessions() as session:

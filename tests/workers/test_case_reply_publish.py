@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from warden.storage.tables import Case, Draft, Message
 from warden.storage.work_tables import OutboxPost
-from warden.workflow import cases, drafts
+from warden.workflow import case_replies, drafts
 
 pytestmark = pytest.mark.db
 CLEAN = "Thank you for letting us know. Our team will look into it today."
@@ -30,11 +30,11 @@ def test_a_reply_is_published_once_as_a_reply_and_a_held_one_only_after_approval
         second = session.execute(select(Message).where(Message.network_id == "m2")).scalar_one()
         case = session.execute(select(Case)).scalar_one()
         case_id, version = case.id, case.version
-    answered = cases.reply(org.sessions, org.moderator, case_id, first.id, CLEAN, version)
+    answered = case_replies.reply(org.sessions, org.moderator, case_id, first.id, CLEAN, version)
     assert answered.state == "scheduled"
     with org.sessions() as session:
         version = session.get(Case, case_id).version  # type: ignore[union-attr]
-    held = cases.reply(org.sessions, org.moderator, case_id, second.id, RISKY, version)
+    held = case_replies.reply(org.sessions, org.moderator, case_id, second.id, RISKY, version)
     assert held.state == "held"
 
     assert run.run_once().published == 1

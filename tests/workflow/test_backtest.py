@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from warden.domain.errors import InvalidInput
 from warden.domain.messages import Incoming
 from warden.storage.tables import AuditEntryRow, Message, RegisterEntry
-from warden.workflow import backtest, cases, policies
+from warden.workflow import backtest, filing, policies
 from warden.workflow.backtest import Candidate
 from warden.workflow.errors import Forbidden
 from warden.workflow.principal import system
@@ -28,8 +28,8 @@ PARADE = "Will the Remembrance parade go past the church on Sunday?"
 THANKS = "Thank you to the officers who helped my dad yesterday"
 
 
-def receive(org: Org, text: str, *, days_ago: float = 0, account: str = "corporate") -> cases.Received:
-    got = cases.receive(org.sessions, system(org.id), getattr(org, account), Incoming(
+def receive(org: Org, text: str, *, days_ago: float = 0, account: str = "corporate") -> filing.Received:
+    got = filing.receive(org.sessions, system(org.id), getattr(org, account), Incoming(
         network_id=uuid.uuid4().hex, thread_key=uuid.uuid4().hex, kind="reply", author_handle="@someone",
         author_name="Some One", text=text, sent_at=datetime.now(UTC)))
     if days_ago:

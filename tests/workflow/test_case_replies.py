@@ -13,9 +13,9 @@ from warden.domain.errors import InvalidInput
 from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Case, Draft
 from warden.storage.work_tables import OutboxPost
-from warden.workflow import cases, drafts, organisations
-from warden.workflow.cases import Incoming
+from warden.workflow import case_replies, cases, drafts, filing, organisations
 from warden.workflow.errors import Forbidden, InvalidState, LockedDown, NotFound, StaleVersion
+from warden.workflow.filing import Incoming
 from warden.workflow.loading import member_principal
 from warden.workflow.principal import Principal, system
 from workflow_org import HASHER, Org, build_org
@@ -28,10 +28,10 @@ WARN_PERSONAL = "Off my face after shift last night"
 
 
 def receive(org: Org, network_id: str, text: str = "My bike was stolen from the station", *, kind: str = "reply",
-            account: str = "corporate", thread: str = "t-1") -> cases.Received:
+            account: str = "corporate", thread: str = "t-1") -> filing.Received:
     incoming = Incoming(network_id=network_id, thread_key=thread, kind=kind, author_handle="@someone", text=text,
                         sent_at=datetime.now(UTC))
-    return cases.receive(org.sessions, system(org.id), getattr(org, account), incoming)
+    return filing.receive(org.sessions, system(org.id), getattr(org, account), incoming)
 
 
 def version(org: Org, case_id: uuid.UUID) -> int:
@@ -71,8 +71,9 @@ def details(entry: AuditEntryRow) -> dict[str, object]:
     return found
 
 
-def reply(org: Org, who: Principal, got: cases.Received, text: str, **options: bool) -> cases.Replied:
-    return cases.reply(org.sessions, who, got.case_id, got.message_id, text, version(org, got.case_id), **options)
+def reply(org: Org, who: Principal, got: filing.Received, text: str, **options: bool) -> case_replies.Replied:
+    return case_replies.reply(org.sessions, who, got.case_id, got.message_id, text, version(org, got.case_id),
+                              **options)
 
 
 def moderating_approver(org: Org) -> Principal:
@@ -103,10 +104,10 @@ def test_an_allowed_reply_is_scheduled_at_once_as_a_reply_to_the_message(org: Or
     assert details(replied)["draft_state"] == "scheduled"
     assert details(written[0])["reply_to"] == {"message": str(got.message_id), "network_id": "n1",
                                                "account": "north_police"}
-    [seen] = cases.replies(org.sessions, org.moderator, got.case_id)
+    [seen] = case_replies.replies(org.sessions, org.moderator, got.case_id)
     assert (seen.draft_id, seen.state, seen.message_id, seen.in_reply_to) == (done.draft_id, "scheduled",
                                                                               got.message_id, "n1")
-    assert cases.replies(org.sessions, org.auditor, got.case_id)[0].draft_id == done.draft_id
+    assert case_replies.replies(org.sessions, org.auditor, got.case_id)[0].draft_id == done.draft_id
 
 
 def test_a_risky_reply_waits_for_another_approver_and_is_queued_only_then(org: Org) -> None:
@@ -122,10 +123,10 @@ def test_a_risky_reply_waits_for_another_approver_and_is_queued_only_then(org: O
     with pytest.raises(Forbidden):  # moderators do not approve
         drafts.approve(org.sessions, org.moderator, done.draft_id, held.version)
     assert outbox(org, done.draft_id) == []
-    target = cases.reply_target(org.sessions, org.approver2, done.draft_id)
+    target = case_replies.reply_target(org.sessions, org.approver2, done.draft_id)
     assert target is not None and target.message_id == got.message_id and target.case_id == got.case_id
     assert target.text == "My bike was stolen from the station" and target.account_handle == "north_police"
-    assert cases.reply_target(org.sessions, org.contributor, done.draft_id) is not None  # drafts readers see it
+    assert case_replies.reply_target(org.sessions, org.contributor, done.draft_id) is not None  # drafts readers see it
     drafts.approve(org.sessions, org.approver2, done.draft_id, held.version)
     assert draft_row(org, done.draft_id).state == "scheduled"
     [post] = outbox(org, done.draft_id)
@@ -163,7 +164,8 @@ def test_a_reply_edited_after_changes_were_requested_is_checked_again(org: Org) 
     done = reply(org, org.moderator, got, RISKY)
     drafts.request_changes(org.sessions, org.approver2, done.draft_id, draft_row(org, done.draft_id).version,
                            "Please do not call people names")
-    assert cases.replies(org.sessions, org.moderator, got.case_id)[0].review_reason == "Please do not call people names"
+    assert (case_replies.replies(org.sessions, org.moderator, got.case_id)[0].review_reason
+            == "Please do not call people names")
     drafts.edit_draft(org.sessions, org.moderator, done.draft_id, CLEAN, draft_row(org, done.draft_id).version)
     assert draft_row(org, done.draft_id).state == "scheduled"
     assert [p.text for p in outbox(org, done.draft_id)] == [CLEAN]
@@ -191,7 +193,7 @@ def test_direct_messages_cannot_be_answered_through_a_public_reply(org: Org) -> 
     with org.sessions() as session:
         assert session.execute(select(func.count()).select_from(Draft)).scalar_one() == 0
     assert case_state(org, got.case_id) == "new"
-    assert cases.reply_problem("replay", "reply") is None and cases.reply_problem("myspace", "reply")
+    assert case_replies.reply_problem("replay", "reply") is None and case_replies.reply_problem("myspace", "reply")
 
 
 def test_refusals_leave_nothing_behind(org: Org, db_engine: Engine) -> None:
@@ -201,9 +203,10 @@ def test_refusals_leave_nothing_behind(org: Org, db_engine: Engine) -> None:
     with pytest.raises(Forbidden):  # writers of drafts do not work cases
         reply(org, org.publisher, got, CLEAN)
     with pytest.raises(StaleVersion):
-        cases.reply(org.sessions, org.moderator, got.case_id, got.message_id, CLEAN, version(org, got.case_id) + 1)
+        case_replies.reply(org.sessions, org.moderator, got.case_id, got.message_id, CLEAN,
+                           version(org, got.case_id) + 1)
     with pytest.raises(InvalidInput):
-        cases.reply(org.sessions, org.moderator, got.case_id, other.message_id, CLEAN, version(org, got.case_id))
+        case_replies.reply(org.sessions, org.moderator, got.case_id, other.message_id, CLEAN, version(org, got.case_id))
     with pytest.raises(InvalidInput):
         reply(org, org.moderator, got, "   ")
     with pytest.raises(InvalidInput):
@@ -211,11 +214,12 @@ def test_refusals_leave_nothing_behind(org: Org, db_engine: Engine) -> None:
                   message_id=got.message_id)
     south = build_org(db_engine, "south")
     with pytest.raises(NotFound):  # another organisation's case is not there at all
-        cases.reply(south.sessions, south.moderator, got.case_id, got.message_id, CLEAN, version(org, got.case_id))
+        case_replies.reply(south.sessions, south.moderator, got.case_id, got.message_id, CLEAN,
+                           version(org, got.case_id))
     with pytest.raises(NotFound):
-        cases.replies(south.sessions, south.moderator, got.case_id)
+        case_replies.replies(south.sessions, south.moderator, got.case_id)
     with pytest.raises(NotFound):
-        cases.check_reply(south.sessions, south.moderator, got.case_id, CLEAN)
+        case_replies.check_reply(south.sessions, south.moderator, got.case_id, CLEAN)
     cases.close(org.sessions, org.moderator, got.case_id, version(org, got.case_id))
     with pytest.raises(InvalidState):
         reply(org, org.moderator, got, CLEAN)
@@ -226,10 +230,10 @@ def test_refusals_leave_nothing_behind(org: Org, db_engine: Engine) -> None:
 
 def test_the_live_check_reads_the_accounts_rules_and_stores_nothing(org: Org) -> None:
     got = receive(org, "p1", account="personal")
-    assert cases.check_reply(org.sessions, org.moderator, got.case_id, WARN_PERSONAL).action.value == "warn"
-    assert cases.check_reply(org.sessions, org.moderator, got.case_id, BLOCKED).action.value == "block"
+    assert case_replies.check_reply(org.sessions, org.moderator, got.case_id, WARN_PERSONAL).action.value == "warn"
+    assert case_replies.check_reply(org.sessions, org.moderator, got.case_id, BLOCKED).action.value == "block"
     with pytest.raises(Forbidden):
-        cases.check_reply(org.sessions, org.auditor, got.case_id, CLEAN)
+        case_replies.check_reply(org.sessions, org.auditor, got.case_id, CLEAN)
     with org.sessions() as session:
         assert session.execute(select(func.count()).select_from(Draft)).scalar_one() == 0
 

@@ -8,9 +8,9 @@ from warden.audit import Verifier, load_entries, verify_chain
 from warden.domain.errors import InvalidInput
 from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Case, FindingVerdict, Message
-from warden.workflow import cases, organisations
-from warden.workflow.cases import Incoming
+from warden.workflow import cases, filing, organisations
 from warden.workflow.errors import Forbidden, InvalidState, LockedDown, NotFound, ReasonRequired, StaleVersion
+from warden.workflow.filing import Incoming
 from warden.workflow.principal import system
 from workflow_org import Org
 
@@ -22,8 +22,8 @@ def incoming(network_id: str, text: str, thread: str = "t-1") -> Incoming:
                     text=text, sent_at=datetime.now(UTC))
 
 
-def receive(org: Org, network_id: str, text: str, thread: str = "t-1") -> cases.Received:
-    return cases.receive(org.sessions, system(org.id), org.corporate, incoming(network_id, text, thread))
+def receive(org: Org, network_id: str, text: str, thread: str = "t-1") -> filing.Received:
+    return filing.receive(org.sessions, system(org.id), org.corporate, incoming(network_id, text, thread))
 
 
 def case_row(org: Org, case_id: uuid.UUID) -> Case:
@@ -99,7 +99,7 @@ def test_permissions_versions_and_tenancy(org: Org, db_engine) -> None:  # type:
     with pytest.raises(NotFound):
         cases.close(other.sessions, other.moderator, got.case_id, case_row(org, got.case_id).version)
     with pytest.raises(NotFound):
-        cases.receive(other.sessions, system(other.id), org.corporate, incoming("x", "hi"))
+        filing.receive(other.sessions, system(other.id), org.corporate, incoming("x", "hi"))
 
 
 def test_lockdown_suspends_network_actions_only(org: Org) -> None:
@@ -143,7 +143,7 @@ def test_hostile_inbound_is_bounded(org: Org) -> None:
                 Incoming("n", "t", "reply", "@" * 500, "x", datetime.now(UTC)),
                 Incoming("n", "t", "reply", "@a", "x" * 70_000, datetime.now(UTC))):
         with pytest.raises(InvalidInput):
-            cases.receive(org.sessions, system(org.id), org.corporate, bad)
+            filing.receive(org.sessions, system(org.id), org.corporate, bad)
 
 
 def test_chain_verifies_after_case_work(org: Org) -> None:

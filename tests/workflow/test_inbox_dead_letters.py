@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from warden.domain.messages import Incoming
 from warden.storage.tables import Alert, AuditEntryRow, Message, SocialAccount
 from warden.storage.work_tables import InboxItem
-from warden.workflow import cases, inbox
+from warden.workflow import filing, inbox
 from warden.workflow.errors import Forbidden
 from workflow_org import Org, build_org
 
@@ -38,13 +38,13 @@ def states(org: Org) -> dict[str, str]:
 
 def poison(monkeypatch: pytest.MonkeyPatch, network_id: str) -> None:
     """Filing this one message fails, as a bug in filing would."""
-    real = cases.store_message
+    real = filing.store_message
 
     def failing(unit: Any, account: Any, incoming: Incoming, *args: Any) -> Any:
         if incoming.network_id == network_id:
             raise RuntimeError("filing broke on this message")
         return real(unit, account, incoming, *args)
-    monkeypatch.setattr(cases, "store_message", failing)
+    monkeypatch.setattr(filing, "store_message", failing)
 
 
 def test_a_poison_message_is_set_aside_and_the_rest_filed(db_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,8 +18,8 @@ from warden.domain.messages import Incoming
 from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Case, DecisionRow, Message, SocialAccount
 from warden.storage.work_tables import InboxItem
-from warden.workflow import cases, inbox
-from warden.workflow.cases import SEVERITY
+from warden.workflow import filing, inbox
+from warden.workflow.filing import SEVERITY
 from workflow_org import Org, build_org
 
 pytestmark = pytest.mark.db
@@ -152,12 +152,12 @@ def test_two_workers_opening_the_same_new_thread_at_once_share_one_case(db_engin
                      text="I know where you live" if n == 5 else f"Is the road open? #{n}", sent_at=T0)
             for n in range(12)], "poll")
     together = threading.Barrier(2, timeout=30)
-    lock_cases = cases.Filing.lock_cases
+    lock_cases = filing.Filing.lock_cases
 
-    def meeting(self: cases.Filing, *args: Any) -> None:
+    def meeting(self: filing.Filing, *args: Any) -> None:
         together.wait()  # both batches have checked and stored their messages; neither has a case yet
         lock_cases(self, *args)
-    monkeypatch.setattr(cases.Filing, "lock_cases", meeting)
+    monkeypatch.setattr(filing.Filing, "lock_cases", meeting)
     fell_back: list[int] = []
     monkeypatch.setattr(inbox, "_file_one_by_one", lambda *args: fell_back.append(1) or inbox.Filed(0, 0))
     results: list[inbox.Filed] = []

@@ -283,7 +283,7 @@ class Draft(Base):
     decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column()
     scheduled_for: Mapped[datetime | None] = mapped_column()
-    #: A reply from a case (``workflow.cases.reply``): the inbound message it answers, and that message's
+    #: A reply from a case (``workflow.case_replies.reply``): the inbound message it answers, and that message's
     #: network id, published as the post's ``in_reply_to``. Both None for an ordinary post.
     reply_to_message_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("messages.id"), index=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(200))

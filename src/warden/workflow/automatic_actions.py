@@ -25,7 +25,7 @@ def apply(unit: Unit, settings: Settings, account: SocialAccount, message: Messa
     """Queue the automatic actions for one filed message; returns their names for the audit entry."""
     done: list[str] = []
     locked = organisation(unit.session, account.organisation_id).locked_down
-    if action in HIDING:  # the message was stored hidden (``cases.store_message``)
+    if action in HIDING:  # the message was stored hidden (``filing.store_message``)
         done.append("hidden_in_warden")
         if settings.auto_hide and not locked and message.kind != "dm":
             network_actions.queue(unit, account, "hide", message.network_id, case_id=case.id,

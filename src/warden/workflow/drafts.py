@@ -400,7 +400,7 @@ def _send_reply(unit: Unit, draft: Draft) -> bool:
 
 def create_reply(unit: Unit, account: SocialAccount, message: Message, text: str, *,
                  acknowledge_warnings: bool = False) -> tuple[Draft, Decision]:
-    """Inside ``workflow.cases.reply``'s transaction (which has checked the case, the message and the
+    """Inside ``workflow.case_replies.reply``'s transaction (which has checked the case, the message and the
     caller): a draft from ``account`` answering ``message``, checked as an outbound post of that account
     and moved as any draft is: blocked and held replies wait for an approver; an allowed one (or a
     warned one whose author acknowledged the warning) is scheduled at once, through the outbox."""

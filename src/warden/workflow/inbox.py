@@ -25,7 +25,8 @@ from warden.domain.messages import MAX_HANDLE, Incoming
 from warden.storage.database import insert_ignoring_conflicts
 from warden.storage.tables import Alert, Message, SocialAccount
 from warden.storage.work_tables import InboxItem
-from warden.workflow import cases, checking
+from warden.workflow import checking
+from warden.workflow import filing as filing_flow
 from warden.workflow.loading import organisation
 from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import Principal, system
@@ -118,15 +119,15 @@ def _file(unit: Unit, items: list[InboxItem]) -> Filed:
     decisions = checking.check_batch(session, org, [
         (incoming.text, AccountType(accounts[item.account_id].account_type)) for item, incoming in prepared],
         Direction.INBOUND, engine=engine, registers=registers)
-    filing = cases.Filing.load(session, [(item.account_id, incoming.network_id) for item, incoming in prepared])
-    stored = [(item, decision, cases.store_message(unit, accounts[item.account_id], incoming, decision, filing))
+    filing = filing_flow.Filing.load(session, [(item.account_id, incoming.network_id) for item, incoming in prepared])
+    stored = [(item, decision, filing_flow.store_message(unit, accounts[item.account_id], incoming, decision, filing))
               for (item, incoming), decision in zip(prepared, decisions, strict=True)]
     session.flush()
     filing.lock_cases(session, org.id, [(message, decision) for _, decision, message in stored
                                         if isinstance(message, Message)])
     done: list[dict[str, Any]] = []
     for item, decision, message in stored:
-        received = message if isinstance(message, cases.Received) else cases.file_stored(
+        received = message if isinstance(message, filing_flow.Received) else filing_flow.file_stored(
             unit, accounts[item.account_id], message, decision, engine.policy.pack.settings, filing)
         done.append({"id": item.id, "state": "filed", "filed_at": unit.clock(), "message_id": received.message_id,
                      "attempts": item.attempts + 1})

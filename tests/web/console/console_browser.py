@@ -16,7 +16,7 @@ from web_org import PASSWORD, Tenant
 
 from warden.domain.messages import Incoming
 from warden.storage.tables import AuditEntryRow
-from warden.workflow import cases
+from warden.workflow import cases, filing
 from warden.workflow.principal import system
 
 SERIOUS = ("serious", "critical")
@@ -51,7 +51,7 @@ class World:
     def inbound(self, text: str, *, thread: str | None = None, author: str = "@someone", name: str = "Some One",
                 kind: str = "reply") -> tuple[uuid.UUID, uuid.UUID]:
         """A message arriving on the corporate account: (message id, case id)."""
-        got = cases.receive(self.tenant.sessions, system(self.tenant.id), self.tenant.corporate, Incoming(
+        got = filing.receive(self.tenant.sessions, system(self.tenant.id), self.tenant.corporate, Incoming(
             network_id=uuid.uuid4().hex, thread_key=thread or uuid.uuid4().hex, kind=kind, author_handle=author,
             author_name=name, text=text, sent_at=datetime.now(UTC)))
         return got.message_id, got.case_id

@@ -16,7 +16,7 @@ from web_org import BLOCKED, CLEAN, PASSWORD, RISKY, Client, Tenant, Web
 
 from warden.domain.messages import Incoming
 from warden.storage.tables import AuditEntryRow, Draft, Organisation
-from warden.workflow import cases
+from warden.workflow import filing
 from warden.workflow.principal import system
 
 pytestmark = pytest.mark.db
@@ -45,7 +45,7 @@ def console_sign_in(client: Client, tenant: Tenant, role: str, password: str = P
 
 
 def inbound(tenant: Tenant, text: str, author: str = "@someone", name: str = "Some One") -> tuple[uuid.UUID, uuid.UUID]:
-    got = cases.receive(tenant.sessions, system(tenant.id), tenant.corporate, Incoming(
+    got = filing.receive(tenant.sessions, system(tenant.id), tenant.corporate, Incoming(
         network_id=uuid.uuid4().hex, thread_key=uuid.uuid4().hex, kind="reply", author_handle=author,
         author_name=name, text=text, sent_at=datetime.now(UTC)))
     return got.message_id, got.case_id

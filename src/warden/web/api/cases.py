@@ -16,7 +16,7 @@ from warden.web.api.deps import Caller, PageParams, State
 from warden.web.idempotency import IdempotentRoute
 from warden.web.pagination import Page
 from warden.web.schemas import CaseOut, CaseSummary, DraftOut, MessageOut, ReceivedOut
-from warden.workflow import cases
+from warden.workflow import case_replies, cases, filing
 from warden.workflow.permissions import Permission, authorize
 from warden.workflow.principal import system
 
@@ -135,10 +135,10 @@ def reply(case_id: uuid.UUID, body: ReplyIn, principal: Caller, state: State) ->
     published once, as a reply to the message; a held or blocked one waits in the approvals queue. Refused
     during a lockdown (423), on a closed case and where the network cannot answer that message, such as a
     direct message (409)."""
-    done = cases.reply(state.sessions, principal, case_id, body.message_id, body.text, body.expected_version,
-                       acknowledge_warnings=body.acknowledge_warnings, clock=state.clock)
+    done = case_replies.reply(state.sessions, principal, case_id, body.message_id, body.text,
+                              body.expected_version, acknowledge_warnings=body.acknowledge_warnings, clock=state.clock)
     draft = queries.draft_after_action(state.sessions, principal, done.draft_id)
-    [view] = [r for r in cases.replies(state.sessions, principal, case_id) if r.draft_id == done.draft_id]
+    [view] = [r for r in case_replies.replies(state.sessions, principal, case_id) if r.draft_id == done.draft_id]
     return ReplyOut(**draft.model_dump(), case_id=case_id, message_id=view.message_id, in_reply_to=view.in_reply_to)
 
 
@@ -146,7 +146,7 @@ def reply(case_id: uuid.UUID, body: ReplyIn, principal: Caller, state: State) ->
 def list_replies(case_id: uuid.UUID, principal: Caller, state: State) -> list[ReplySummary]:
     """The case's replies, oldest first, with where each stands."""
     return [ReplySummary.model_validate(r, from_attributes=True)
-            for r in cases.replies(state.sessions, principal, case_id)]
+            for r in case_replies.replies(state.sessions, principal, case_id)]
 
 
 @router.post("/{case_id}/close", response_model=CaseOut)
@@ -183,11 +183,11 @@ def receive(account_id: uuid.UUID, body: MessageIn, principal: Caller, state: St
     checked and filed on its thread's case by the system; the same network_id again changes nothing and
     answers 200 with duplicate true."""
     authorize(principal, Permission.ACCOUNT_ADMIN)
-    incoming = cases.Incoming(network_id=body.network_id, thread_key=body.thread_key, kind=body.kind,
-                              author_handle=body.author_handle, author_name=body.author_name, text=body.text,
-                              sent_at=body.sent_at, in_reply_to=body.in_reply_to)
-    got = cases.receive(state.sessions, system(principal.organisation_id, name=f"inbound via {principal.name}"),
-                        account_id, incoming, clock=state.clock)
+    incoming = filing.Incoming(network_id=body.network_id, thread_key=body.thread_key, kind=body.kind,
+                               author_handle=body.author_handle, author_name=body.author_name, text=body.text,
+                               sent_at=body.sent_at, in_reply_to=body.in_reply_to)
+    got = filing.receive(state.sessions, system(principal.organisation_id, name=f"inbound via {principal.name}"),
+                         account_id, incoming, clock=state.clock)
     if got.duplicate:
         response.status_code = 200
     return ReceivedOut(message_id=got.message_id, case_id=got.case_id, decision=got.decision,

@@ -3,7 +3,7 @@
 
 A reply is written on the case page with compose's live check (the same partial:
 findings highlighted, reasons in the policy's words) and sent with
-``workflow.cases.reply``: it becomes a draft that an approver sees, with the message
+``workflow.case_replies.reply``: it becomes a draft that an approver sees, with the message
 it answers, when the check holds or blocks it.
 
 A hidden message's text is withheld until the viewer reveals it, and revealing it
@@ -33,7 +33,7 @@ from warden.web.identity import Caller
 from warden.web.pagination import PageRequest
 from warden.web.schemas import MessageOut
 from warden.web.state import get_state
-from warden.workflow import cases, drafts
+from warden.workflow import case_replies, cases, drafts
 from warden.workflow.principal import Principal
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -122,12 +122,12 @@ def case_page(request: Request, caller: Caller, case_id: uuid.UUID, *, status: i
     names = reads.member_names(web.sessions, principal, [case.assignee_id])
     handles = reads.account_handles(web.sessions, principal, [case.account_id])
     assignable = reads.moderators(web.sessions, principal, case.team_id) if "assign" in offered else []
-    problems = cases.reply_problems(web.sessions, principal, case.id) if "reply" in offered else {}
+    problems = case_replies.reply_problems(web.sessions, principal, case.id) if "reply" in offered else {}
     reply_to = [(v.message.id, _reply_label(v.message)) for v in messages
                 if v.message.id in problems and problems[v.message.id] is None]
     refused = next((p for p in problems.values() if p is not None), "") if not reply_to else ""
     chosen = (values or {}).get("reply_to", "")
-    sent = cases.replies(web.sessions, principal, case.id)
+    sent = case_replies.replies(web.sessions, principal, case.id)
     return render(request, "case.html", status=status, case=case, case_id=case.id, messages=messages, offered=offered,
                   assignable=assignable, assignee=names.get(case.assignee_id, "") if case.assignee_id else "",
                   account=handles.get(case.account_id, ""), severities=reads.SEVERITY_LABELS,
@@ -147,13 +147,13 @@ class TargetShown:
     """The message a reply answers, on the approvals pages: blurred when the check found it abusive or
     graphic, withheld when hidden."""
 
-    target: cases.TargetView
+    target: case_replies.TargetView
     explained: Explained | None
 
 
 def reply_targets(sessions: reads.Sessions, principal: Principal,
                   draft_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TargetShown]:
-    found = cases.reply_targets(sessions, principal, draft_ids)
+    found = case_replies.reply_targets(sessions, principal, draft_ids)
     standards = reads.standards(sessions, principal.organisation_id) if found else {}
     return {draft_id: TargetShown(t, None if t.text is None else explain(t.text, t.decision_action or "", t.reasons,
                                                                         standards))
@@ -258,7 +258,7 @@ def reply_check(request: Request, case_id: uuid.UUID, caller: FormCaller, text: 
     forms.text(text, "reply")
     if not text.strip():
         return render(request, "partials/check.html", explained=None, outcome="", chosen=[case_id])
-    decision = cases.check_reply(web.sessions, caller.principal, case_id, text)
+    decision = case_replies.check_reply(web.sessions, caller.principal, case_id, text)
     explained = explain(text, decision.action.value, [r.to_dict() for r in decision.reasons],
                         reads.standards(web.sessions, caller.principal.organisation_id))
     return render(request, "partials/check.html", explained=explained, chosen=[case_id],
@@ -277,9 +277,9 @@ def reply(request: Request, case_id: uuid.UUID, caller: FormCaller, version: Sho
     values = {"reply": text, "reply_to": reply_to, "acknowledge": acknowledge_warnings}
     try:
         forms.text(text, "reply", required=True)
-        done = cases.reply(web.sessions, caller.principal, case_id, forms.identifier(reply_to, "message to answer"),
-                           text, forms.version(version), acknowledge_warnings=acknowledge_warnings == "yes",
-                           clock=web.clock)
+        done = case_replies.reply(web.sessions, caller.principal, case_id,
+                                  forms.identifier(reply_to, "message to answer"), text, forms.version(version),
+                                  acknowledge_warnings=acknowledge_warnings == "yes", clock=web.clock)
     except WardenError as error:
         if error.code not in ("invalid_input", "invalid_state", "locked_down"):
             raise
@@ -300,7 +300,7 @@ def edit_reply(request: Request, case_id: uuid.UUID, draft_id: uuid.UUID, caller
         if error.code not in ("invalid_input", "invalid_state"):
             raise
         return _case_refused(request, caller, case_id, f"edit-{draft_id}", error, {f"edit-{draft_id}": text})
-    now = {r.draft_id: r.state for r in cases.replies(web.sessions, caller.principal, case_id)}
+    now = {r.draft_id: r.state for r in case_replies.replies(web.sessions, caller.principal, case_id)}
     return see_other(f"/cases/{case_id}?done={_reply_notice(now.get(draft_id, ''))}#replies")
 
 

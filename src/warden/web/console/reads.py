@@ -29,7 +29,7 @@ from warden.workflow.permissions import Permission, allowed, authorize
 from warden.workflow.principal import Principal, Role
 
 Sessions = sessionmaker[Session]
-#: Open inbound decisions, by the severity ``workflow.cases`` files them under.
+#: Open inbound decisions, by the severity ``workflow.filing`` files them under.
 SEVERITY_LABELS: Mapping[int, str] = {0: "None", 1: "Low", 2: "Medium", 3: "High", 4: "Urgent"}
 
 
