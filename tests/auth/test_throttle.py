@@ -195,3 +195,12 @@ def test_naive_clock_refused() -> None:
     throttle = Throttle(InMemoryThrottleStore(), clock=lambda: datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="timezone"):
         throttle.check("k")
+
+
+def test_stored_keys_are_keyed_hashes_of_user_and_address(clock: FakeClock) -> None:
+    stores = [InMemoryThrottleStore(clock=clock), InMemoryThrottleStore(clock=clock)]
+    for store, key in zip(stores, (b"k" * 32, b"j" * 32), strict=True):
+        LoginThrottle(store, clock=clock, key=key).record_failure("north/alice", "203.0.113.7")
+    names = [set(store._items) for store in stores]
+    assert len(names[0]) == 3 and not any("alice" in n or "203.0.113" in n for n in names[0])
+    assert names[0].isdisjoint(names[1])  # another secret key, other stored names: guessing needs the key

@@ -511,7 +511,9 @@ def test_sign_ins_pending_from_one_address_are_bounded(bounded: Web, north: Tena
     assert "set-cookie" not in refused.headers
     rows = pending(north)
     assert len(rows) == 3  # nothing written for the refused one
-    assert {row.address_hash for row in rows} == {address_hash("127.0.0.1")}  # hashed, never the address
+    key = bounded.app.state.warden.identifier_key  # keyed: the address cannot be recovered by trying them all
+    assert {row.address_hash for row in rows} == {address_hash(key, "127.0.0.1")}
+    assert address_hash(key, "127.0.0.1") != address_hash(b"another key", "127.0.0.1")
 
     page = client.get(f"{API}/auth/sso/start", params={"organisation": north.slug}, headers={"accept": "text/html"})
     assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")

@@ -14,8 +14,10 @@ attacker freeze a member's account from one address:
 - account, from anywhere: 20 free failures, up to 15 minutes (distributed guessing);
 - client address, any account: 50 free failures, up to 1 hour (password spraying).
 
-Unknown user names are counted exactly like known ones (no enumeration). User names are stored
-only as hashes; IPv6 addresses are grouped by /64 (one subscriber).
+Unknown user names are counted exactly like known ones (no enumeration). User names and addresses
+are stored only as keyed hashes (HMAC with a key derived from the application's secret key, so a
+stored IPv4 address cannot be recovered by trying all 2^32); IPv6 addresses are grouped by /64
+(one subscriber).
 
 Stores: ``InMemoryThrottleStore`` (tests and the single-process embedded mode); the storage layer
 may add a database or Redis store. ``update`` must be atomic per key (a lock, ``SELECT ... FOR
@@ -25,6 +27,7 @@ UPDATE``, or a Redis transaction), else concurrent failures are lost.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import threading
 from collections import OrderedDict
@@ -37,6 +40,8 @@ from warden.auth._time import Clock, require_aware, utc_now
 from warden.auth.errors import TooManyAttempts
 
 ZERO = timedelta(0)
+#: The key of tests and of callers without a secret: a keyed hash with a public key is a plain hash.
+PUBLIC_KEY = b"warden/throttle/v1"
 
 
 @dataclass(frozen=True)
@@ -177,8 +182,10 @@ class LoginThrottle:
         per_account: BackoffPolicy | None = None,
         per_address: BackoffPolicy | None = None,
         namespace: str = "login",
+        key: bytes = PUBLIC_KEY,
     ) -> None:
         self.namespace = namespace
+        self._key = key
         self._pair = Throttle(store, per_account_and_address or BackoffPolicy(), clock=clock)
         self._account = Throttle(store, per_account or BackoffPolicy(free_failures=20), clock=clock)
         self._address = Throttle(
@@ -205,8 +212,8 @@ class LoginThrottle:
         self._account.reset(account)
 
     def _keys(self, username: str, address: str) -> tuple[str, str, str]:
-        user = _hash(username.strip().casefold())
-        addr = _hash(client_bucket(address))  # stored keys name no address in clear (throttle_sql)
+        user = identifier_hash(self._key, username.strip().casefold())
+        addr = identifier_hash(self._key, client_bucket(address))  # stored keys name no address in clear
         ns = self.namespace
         return f"{ns}:pair:{user}:{addr}", f"{ns}:account:{user}", f"{ns}:address:{addr}"
 
@@ -224,8 +231,13 @@ def client_bucket(address: str) -> str:
     return str(ip)
 
 
+def identifier_hash(key: bytes, text: str) -> str:
+    """A user name or an address group as stored: HMAC-SHA-256 under ``key``, 128 bits in hex."""
+    return hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+
+
 def _hash(text: str) -> str:
-    return hashlib.sha256(b"warden/throttle/v1\x00" + text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return identifier_hash(PUBLIC_KEY, text)
 
 
 def _raise_if_waiting(wait: timedelta) -> None:

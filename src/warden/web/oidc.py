@@ -53,7 +53,7 @@ from warden.auth.oidc_errors import (
     SsoUnknownUser,
 )
 from warden.auth.redaction import Secret
-from warden.auth.throttle import client_bucket
+from warden.auth.throttle import client_bucket, identifier_hash
 from warden.auth.tokens import sha256_hex
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import Member, MemberIdentity, OidcLoginState, OidcProviderRow, Organisation
@@ -149,7 +149,7 @@ def _begin(state: WebState, request: Request, response: Response, organisation_i
     BINDING.keep(response, state, binding, client.provider.login_state_lifetime)
     state_id = sha256_hex(login.state)
     sealed = state.cipher.encrypt(json.dumps(login.to_dict()).encode("utf-8"), _login_owner(state_id))
-    address = address_hash(client_address(request))
+    address = address_hash(state.identifier_key, client_address(request))
     with state.sessions.begin() as session:
         session.execute(delete(OidcLoginState).where(OidcLoginState.expires_at <= now))
         _refuse_if_too_many(session, address, now, state.settings.sso_pending_per_address)
@@ -159,9 +159,9 @@ def _begin(state: WebState, request: Request, response: Response, organisation_i
     return url
 
 
-def address_hash(address: str) -> str:
-    """The client's address group (IPv4 as is, IPv6 as its /64: one host has a whole /64), hashed."""
-    return sha256_hex("sso-start:" + client_bucket(address))
+def address_hash(key: bytes, address: str) -> str:
+    """The client's address group (IPv4 as is, IPv6 as its /64: one host has a whole /64), keyed-hashed."""
+    return identifier_hash(key, "sso-start:" + client_bucket(address))
 
 
 def _refuse_if_too_many(session: Session, address: str, now: datetime, limit: int) -> None:

@@ -50,6 +50,8 @@ class WebState:
     login_throttle: LoginThrottle
     stepup_throttle: LoginThrottle
     mfa_throttle: Throttle
+    #: Keys the hashes of client addresses kept in the database (``auth.throttle.identifier_hash``).
+    identifier_key: bytes
     lifetime: SessionLifetime
     clock: Clock = utcnow
     #: Single sign-on relying parties, one per organisation with a provider (``web.oidc``).
@@ -110,12 +112,13 @@ def build_state(settings: Settings, engine: Engine, sessions: sessionmaker[Sessi
                 throttle_store: ThrottleStore | None = None) -> WebState:
     master = secret_key(settings)
     store = throttle_store or make_throttle_store(settings, engine, clock)
+    identifiers = derive_subkey(master, "client-identifiers")
     return WebState(
         settings=settings, engine=engine, sessions=sessions, hasher=hasher or PasswordHasher(),
         csrf=CsrfTokens(derive_subkey(master, "csrf")), cipher=credential_cipher(settings, master),
-        login_throttle=LoginThrottle(store, clock=clock),
-        stepup_throttle=LoginThrottle(store, clock=clock, namespace="stepup"),
-        mfa_throttle=Throttle(store, BackoffPolicy(free_failures=5), clock=clock),
+        login_throttle=LoginThrottle(store, clock=clock, key=identifiers),
+        stepup_throttle=LoginThrottle(store, clock=clock, namespace="stepup", key=identifiers),
+        mfa_throttle=Throttle(store, BackoffPolicy(free_failures=5), clock=clock), identifier_key=identifiers,
         lifetime=SessionLifetime(idle=timedelta(minutes=settings.session_idle_minutes),
                                  absolute=timedelta(hours=settings.session_absolute_hours)),
         clock=clock,
