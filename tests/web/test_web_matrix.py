@@ -51,7 +51,7 @@ from warden.storage.tables import (
     Team,
 )
 from warden.storage.tables import Session as SessionRow
-from warden.workflow import accounts, cases, drafts, filing, media
+from warden.workflow import accounts, cases, draft_images, draft_review, filing, media
 from warden.workflow.organisations import SsoSettings, configure_sso
 from warden.workflow.principal import system
 
@@ -125,7 +125,7 @@ class Matrix:
 
     def approved(self) -> uuid.UUID:
         draft_id = self.north.draft("contributor", CLEAN)
-        drafts.approve(self.north.sessions, self.north.principal("approver2"), draft_id, self.version(draft_id))
+        draft_review.approve(self.north.sessions, self.north.principal("approver2"), draft_id, self.version(draft_id))
         return draft_id
 
     def received(self, text: str = THREAT) -> filing.Received:
@@ -198,8 +198,8 @@ def draft_action(action: str, make: Callable[[Matrix], uuid.UUID], **body: Any) 
 
 def _with_image(m: Matrix) -> tuple[uuid.UUID, uuid.UUID]:
     draft_id = m.north.draft("contributor", CLEAN)
-    image = drafts.attach_media(m.north.sessions, m.north.principal("contributor"), draft_id, _image(),
-                                m.version(draft_id))
+    image = draft_images.attach_media(m.north.sessions, m.north.principal("contributor"), draft_id, _image(),
+                                      m.version(draft_id))
     return draft_id, image
 
 

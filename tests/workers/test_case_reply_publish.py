@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from warden.storage.tables import Case, Draft, Message
 from warden.storage.work_tables import OutboxPost
-from warden.workflow import case_replies, drafts
+from warden.workflow import case_replies, draft_review
 
 pytestmark = pytest.mark.db
 CLEAN = "Thank you for letting us know. Our team will look into it today."
@@ -44,7 +44,7 @@ def test_a_reply_is_published_once_as_a_reply_and_a_held_one_only_after_approval
 
     with org.sessions() as session:
         held_version = session.get(Draft, held.draft_id).version  # type: ignore[union-attr]
-    drafts.approve(org.sessions, org.approver2, held.draft_id, held_version)
+    draft_review.approve(org.sessions, org.approver2, held.draft_id, held_version)
     assert run.run_once().published == 1
     assert run.run_once().published == 0
     posts = published(feed)

@@ -13,7 +13,7 @@ from warden.domain.errors import InvalidInput
 from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Case, Draft
 from warden.storage.work_tables import OutboxPost
-from warden.workflow import case_replies, cases, drafts, filing, organisations
+from warden.workflow import case_replies, cases, draft_review, drafts, filing, organisations
 from warden.workflow.errors import Forbidden, InvalidState, LockedDown, NotFound, StaleVersion
 from warden.workflow.filing import Incoming
 from warden.workflow.loading import member_principal
@@ -119,15 +119,15 @@ def test_a_risky_reply_waits_for_another_approver_and_is_queued_only_then(org: O
     assert case_state(org, got.case_id) == "actioned"
     held = draft_row(org, done.draft_id)
     with pytest.raises(Forbidden):  # never one's own reply, as for any draft
-        drafts.approve(org.sessions, mara, done.draft_id, held.version)
+        draft_review.approve(org.sessions, mara, done.draft_id, held.version)
     with pytest.raises(Forbidden):  # moderators do not approve
-        drafts.approve(org.sessions, org.moderator, done.draft_id, held.version)
+        draft_review.approve(org.sessions, org.moderator, done.draft_id, held.version)
     assert outbox(org, done.draft_id) == []
     target = case_replies.reply_target(org.sessions, org.approver2, done.draft_id)
     assert target is not None and target.message_id == got.message_id and target.case_id == got.case_id
     assert target.text == "My bike was stolen from the station" and target.account_handle == "north_police"
     assert case_replies.reply_target(org.sessions, org.contributor, done.draft_id) is not None  # drafts readers see it
-    drafts.approve(org.sessions, org.approver2, done.draft_id, held.version)
+    draft_review.approve(org.sessions, org.approver2, done.draft_id, held.version)
     assert draft_row(org, done.draft_id).state == "scheduled"
     [post] = outbox(org, done.draft_id)
     assert (post.state, post.in_reply_to) == ("pending", "n1")
@@ -139,9 +139,9 @@ def test_a_blocked_reply_goes_out_only_after_an_override(org: Org) -> None:
     done = reply(org, org.moderator, got, BLOCKED)
     assert done.state == "blocked" and outbox(org, done.draft_id) == []
     with pytest.raises(InvalidState):
-        drafts.approve(org.sessions, org.approver2, done.draft_id, draft_row(org, done.draft_id).version)
-    drafts.override_block(org.sessions, org.fresh(org.approver2), done.draft_id,
-                          draft_row(org, done.draft_id).version, "Checked with the PNC bureau: already public")
+        draft_review.approve(org.sessions, org.approver2, done.draft_id, draft_row(org, done.draft_id).version)
+    draft_review.override_block(org.sessions, org.fresh(org.approver2), done.draft_id,
+                                draft_row(org, done.draft_id).version, "Checked with the PNC bureau: already public")
     assert draft_row(org, done.draft_id).state == "scheduled"
     assert [p.in_reply_to for p in outbox(org, done.draft_id)] == ["n1"]
 
@@ -162,8 +162,8 @@ def test_a_warned_reply_goes_out_once_acknowledged(org: Org) -> None:
 def test_a_reply_edited_after_changes_were_requested_is_checked_again(org: Org) -> None:
     got = receive(org, "n1")
     done = reply(org, org.moderator, got, RISKY)
-    drafts.request_changes(org.sessions, org.approver2, done.draft_id, draft_row(org, done.draft_id).version,
-                           "Please do not call people names")
+    draft_review.request_changes(org.sessions, org.approver2, done.draft_id, draft_row(org, done.draft_id).version,
+                                 "Please do not call people names")
     assert (case_replies.replies(org.sessions, org.moderator, got.case_id)[0].review_reason
             == "Please do not call people names")
     drafts.edit_draft(org.sessions, org.moderator, done.draft_id, CLEAN, draft_row(org, done.draft_id).version)
@@ -178,7 +178,7 @@ def test_replies_are_refused_while_locked_down(org: Org) -> None:
     with pytest.raises(LockedDown):
         reply(org, org.moderator, got, CLEAN)
     # approving during a lockdown publishes nothing: the reply waits, approved
-    drafts.approve(org.sessions, org.approver2, held.draft_id, draft_row(org, held.draft_id).version)
+    draft_review.approve(org.sessions, org.approver2, held.draft_id, draft_row(org, held.draft_id).version)
     assert draft_row(org, held.draft_id).state == "approved" and outbox(org, held.draft_id) == []
     organisations.set_lockdown(org.sessions, org.fresh(org.admin), locked=False, reason="Passwords rotated")
     when = datetime.now(UTC)
@@ -241,7 +241,7 @@ def test_the_live_check_reads_the_accounts_rules_and_stores_nothing(org: Org) ->
 def test_chain_verifies_after_replies(org: Org) -> None:
     got = receive(org, "n1")
     done = reply(org, org.moderator, got, RISKY)
-    drafts.approve(org.sessions, org.approver2, done.draft_id, draft_row(org, done.draft_id).version)
+    draft_review.approve(org.sessions, org.approver2, done.draft_id, draft_row(org, done.draft_id).version)
     reply(org, org.moderator, got, CLEAN)
     with org.sessions() as session:
         report = verify_chain(load_entries(audit_log.stream_rows(session, org.id)), [], Verifier({}))

@@ -8,7 +8,7 @@ from warden.audit import Verifier, load_entries, verify_chain
 from warden.auth.errors import StepUpRequired
 from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Draft
-from warden.workflow import drafts, organisations
+from warden.workflow import draft_review, drafts, organisations
 from warden.workflow.errors import Forbidden, InvalidState, LockedDown, NotFound, ReasonRequired, StaleVersion
 from workflow_org import Org, build_org
 
@@ -43,7 +43,7 @@ def new(org: Org, who: str, text: str, account: str = "corporate") -> uuid.UUID:
 def test_contributor_clean_draft_needs_approval_then_schedules(org: Org) -> None:
     draft_id = new(org, "contributor", CLEAN)
     assert state(org, draft_id)[0] == "held"
-    drafts.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
+    draft_review.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
     assert state(org, draft_id)[0] == "approved"
     drafts.schedule(org.sessions, org.approver, draft_id, state(org, draft_id)[1],
                     datetime.now(UTC) + timedelta(hours=1))
@@ -68,15 +68,15 @@ def test_risky_draft_is_held_even_for_a_publisher(org: Org) -> None:
 def test_author_never_approves_own_draft(org: Org) -> None:
     draft_id = new(org, "approver", RISKY)  # approver who also writes
     with pytest.raises(Forbidden, match="own draft"):
-        drafts.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
-    drafts.approve(org.sessions, org.approver2, draft_id, state(org, draft_id)[1])
+        draft_review.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
+    draft_review.approve(org.sessions, org.approver2, draft_id, state(org, draft_id)[1])
 
 
 def test_roles_are_checked(org: Org) -> None:
     draft_id = new(org, "contributor", RISKY)
     for who in (org.contributor, org.publisher, org.moderator, org.auditor):
         with pytest.raises(Forbidden):
-            drafts.approve(org.sessions, who, draft_id, state(org, draft_id)[1])
+            draft_review.approve(org.sessions, who, draft_id, state(org, draft_id)[1])
     with pytest.raises(Forbidden):
         drafts.create_draft(org.sessions, org.moderator, team_id=org.team, account_ids=[org.corporate], text="x y")
 
@@ -85,18 +85,18 @@ def test_block_override_needs_reason_and_fresh_sign_in(org: Org) -> None:
     draft_id = new(org, "contributor", BLOCKED)
     assert state(org, draft_id)[0] == "blocked"
     with pytest.raises(InvalidState):
-        drafts.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
+        draft_review.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
     with pytest.raises(ReasonRequired):
-        drafts.override_block(org.sessions, org.fresh(org.approver), draft_id, state(org, draft_id)[1], "ok")
+        draft_review.override_block(org.sessions, org.fresh(org.approver), draft_id, state(org, draft_id)[1], "ok")
     with pytest.raises(StepUpRequired):
-        drafts.override_block(org.sessions, org.approver, draft_id, state(org, draft_id)[1], "Authorised by SIO")
+        draft_review.override_block(org.sessions, org.approver, draft_id, state(org, draft_id)[1], "Authorised by SIO")
     stale = org.fresh(org.approver)
     later = lambda: datetime.now(UTC) + timedelta(minutes=10)  # noqa: E731
     with pytest.raises(StepUpRequired):
-        drafts.override_block(org.sessions, stale, draft_id, state(org, draft_id)[1], "Authorised by SIO",
-                              clock=later)
-    drafts.override_block(org.sessions, org.fresh(org.approver), draft_id, state(org, draft_id)[1],
-                          "Authorised by the SIO for a public safety appeal")
+        draft_review.override_block(org.sessions, stale, draft_id, state(org, draft_id)[1], "Authorised by SIO",
+                                    clock=later)
+    draft_review.override_block(org.sessions, org.fresh(org.approver), draft_id, state(org, draft_id)[1],
+                                "Authorised by the SIO for a public safety appeal")
     assert state(org, draft_id)[0] == "approved"
     assert "draft.block_overridden" in audit_actions(org)
 
@@ -116,7 +116,7 @@ def test_same_text_on_corporate_account_is_held_not_warned(org: Org) -> None:
 
 def test_edit_after_approval_goes_back_through_the_check(org: Org) -> None:
     draft_id = new(org, "contributor", CLEAN)
-    drafts.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
+    draft_review.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
     drafts.edit_draft(org.sessions, org.contributor, draft_id, BLOCKED, state(org, draft_id)[1])
     assert state(org, draft_id)[0] == "blocked"
 
@@ -126,14 +126,14 @@ def test_stale_versions_are_refused(org: Org) -> None:
     seen = state(org, draft_id)[1]
     drafts.edit_draft(org.sessions, org.contributor, draft_id, CLEAN + " Thanks.", seen)
     with pytest.raises(StaleVersion):
-        drafts.approve(org.sessions, org.approver, draft_id, seen)
+        draft_review.approve(org.sessions, org.approver, draft_id, seen)
 
 
 def test_terminal_states_stay_final(org: Org) -> None:
     draft_id = new(org, "contributor", RISKY)
-    drafts.reject(org.sessions, org.approver, draft_id, state(org, draft_id)[1], "Too rude for a police account")
+    draft_review.reject(org.sessions, org.approver, draft_id, state(org, draft_id)[1], "Too rude for a police account")
     version = state(org, draft_id)[1]
-    for attempt in (lambda: drafts.approve(org.sessions, org.approver, draft_id, version),
+    for attempt in (lambda: draft_review.approve(org.sessions, org.approver, draft_id, version),
                     lambda: drafts.edit_draft(org.sessions, org.contributor, draft_id, CLEAN, version),
                     lambda: drafts.withdraw(org.sessions, org.contributor, draft_id, version)):
         with pytest.raises(InvalidState):
@@ -153,7 +153,7 @@ def test_other_organisations_cannot_see_or_touch_drafts(db_engine: Engine, org: 
     other = build_org(db_engine, "south")
     draft_id = new(org, "contributor", RISKY)
     with pytest.raises(NotFound):
-        drafts.approve(other.sessions, other.approver, draft_id, state(org, draft_id)[1])
+        draft_review.approve(other.sessions, other.approver, draft_id, state(org, draft_id)[1])
     with pytest.raises(NotFound):
         drafts.create_draft(other.sessions, other.contributor, team_id=other.team, account_ids=[org.corporate],
                             text="Hello there")
@@ -161,7 +161,7 @@ def test_other_organisations_cannot_see_or_touch_drafts(db_engine: Engine, org: 
 
 def test_every_change_is_audited_and_the_chain_verifies(org: Org) -> None:
     draft_id = new(org, "contributor", RISKY)
-    drafts.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
+    draft_review.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
     with org.sessions() as session:
         count = session.execute(select(func.count()).select_from(AuditEntryRow)
                                 .where(AuditEntryRow.organisation_id == org.id)).scalar_one()

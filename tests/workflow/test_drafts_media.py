@@ -19,7 +19,7 @@ from warden.domain.errors import InvalidInput
 from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Draft, DraftMedia, SocialAccount
 from warden.storage.work_tables import OutboxPost
-from warden.workflow import drafts, media
+from warden.workflow import draft_images, draft_review, drafts, media
 from warden.workflow.errors import Forbidden, InvalidState, NotFound, StaleVersion
 from workflow_org import Org, build_org
 
@@ -97,16 +97,16 @@ def test_images_come_with_the_draft_cleaned_ordered_and_audited(org: Org) -> Non
 
 def test_an_image_added_to_an_approved_draft_is_checked_and_needs_approval_again(org: Org) -> None:
     draft_id = submitted(org, "contributor")
-    drafts.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
+    draft_review.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
     status, version = state(org, draft_id)
     assert status == "approved"
-    drafts.attach_media(org.sessions, org.contributor, draft_id, upload(), version)
+    draft_images.attach_media(org.sessions, org.contributor, draft_id, upload(), version)
     status, newer = state(org, draft_id)
     assert status == "held" and newer > version
     assert [a for a, _ in audit(org)][-2:] == ["draft.media_attached", "draft.rechecked"]
     with pytest.raises(StaleVersion):  # a view from before the change cannot act on it
-        drafts.approve(org.sessions, org.approver, draft_id, version)
-    drafts.approve(org.sessions, org.approver, draft_id, newer)
+        draft_review.approve(org.sessions, org.approver, draft_id, version)
+    draft_review.approve(org.sessions, org.approver, draft_id, newer)
     assert state(org, draft_id)[0] == "approved"
 
 
@@ -134,7 +134,7 @@ def test_removing_an_image_checks_again_and_renumbers(org: Org) -> None:
     status, version = state(org, draft_id)
     assert status == "held"
     first = media.list_media(org.sessions, org.publisher, draft_id)[0]
-    drafts.remove_media(org.sessions, org.publisher, draft_id, first.id, version)
+    draft_images.remove_media(org.sessions, org.publisher, draft_id, first.id, version)
     assert state(org, draft_id)[0] == "allowed"  # what held it is gone
     assert [(i.position, i.filename) for i in media.list_media(org.sessions, org.publisher, draft_id)] == [
         (1, "road.jpg"), (2, "c.png")]
@@ -150,8 +150,8 @@ def test_a_draft_not_yet_submitted_takes_images_unchecked_and_its_version_moves(
     draft_id = drafts.create_draft(org.sessions, org.publisher, team_id=org.team, account_ids=[org.corporate],
                                    text=CLEAN)
     version = state(org, draft_id)[1]
-    drafts.attach_media(org.sessions, org.publisher, draft_id, upload("Another idiot driver doing 90 in a 30"),
-                        version)
+    draft_images.attach_media(org.sessions, org.publisher, draft_id, upload("Another idiot driver doing 90 in a 30"),
+                              version)
     status, newer = state(org, draft_id)
     assert status == "draft" and newer == version + 1
     drafts.submit_draft(org.sessions, org.publisher, draft_id, newer)
@@ -163,7 +163,7 @@ def test_four_images_at_most(org: Org) -> None:
         submitted(org, "publisher", images=tuple(upload() for _ in range(5)))
     draft_id = submitted(org, "publisher", images=tuple(upload() for _ in range(4)))
     with pytest.raises(InvalidInput, match="at most 4"):
-        drafts.attach_media(org.sessions, org.publisher, draft_id, upload(), state(org, draft_id)[1])
+        draft_images.attach_media(org.sessions, org.publisher, draft_id, upload(), state(org, draft_id)[1])
 
 
 def test_only_the_author_changes_images_and_nothing_crosses_organisations(org: Org, db_engine: Engine) -> None:
@@ -171,9 +171,9 @@ def test_only_the_author_changes_images_and_nothing_crosses_organisations(org: O
     image = media.list_media(org.sessions, org.contributor, draft_id)[0]
     version = state(org, draft_id)[1]
     with pytest.raises(Forbidden):
-        drafts.attach_media(org.sessions, org.approver, draft_id, upload(), version)
+        draft_images.attach_media(org.sessions, org.approver, draft_id, upload(), version)
     with pytest.raises(Forbidden):
-        drafts.remove_media(org.sessions, org.approver, draft_id, image.id, version)
+        draft_images.remove_media(org.sessions, org.approver, draft_id, image.id, version)
     with pytest.raises(Forbidden):  # a moderator does not read drafts
         media.list_media(org.sessions, org.moderator, draft_id)
     south = build_org(db_engine, "south")
@@ -183,9 +183,9 @@ def test_only_the_author_changes_images_and_nothing_crosses_organisations(org: O
         with pytest.raises(NotFound):
             media.read_image(org.sessions, principal, draft_id, image.id)
         with pytest.raises(NotFound):
-            drafts.attach_media(org.sessions, principal, draft_id, upload(), version)
+            draft_images.attach_media(org.sessions, principal, draft_id, upload(), version)
         with pytest.raises(NotFound):
-            drafts.remove_media(org.sessions, principal, draft_id, image.id, version)
+            draft_images.remove_media(org.sessions, principal, draft_id, image.id, version)
     other = submitted(south, "contributor", images=(upload(),))
     with pytest.raises(NotFound):  # an image is found only under its own draft
         media.read_image(org.sessions, org.contributor, draft_id, media.list_media(
@@ -265,4 +265,4 @@ def test_available_actions_are_what_the_workflow_then_allows(org: Org) -> None:
     assert "approve" in offered and "edit" not in offered
     with pytest.raises(Forbidden):
         drafts.edit_draft(org.sessions, org.approver, draft_id, CLEAN + " Again.", state(org, draft_id)[1])
-    drafts.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])
+    draft_review.approve(org.sessions, org.approver, draft_id, state(org, draft_id)[1])

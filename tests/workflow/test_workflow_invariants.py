@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from warden.domain.errors import WardenError
 from warden.storage.database import make_engine, migrate
 from warden.storage.tables import Approval, AuditEntryRow, DecisionRow, Draft
-from warden.workflow import drafts
+from warden.workflow import draft_review, drafts
 from workflow_org import Org, build_org
 
 TEXTS = ["Road closure on the A64, please find another route.", "Another idiot driver doing 90 in a 30.",
@@ -92,24 +92,25 @@ class DraftWorkflow(RuleBasedStateMachine):
 
     @rule(draft=drafts_bundle, who=st.sampled_from(EVERYONE))
     def approve(self, draft: uuid.UUID, who: str) -> None:
-        self._attempt(lambda: drafts.approve(self.org.sessions, getattr(self.org, who), draft, self._version(draft)))
+        self._attempt(lambda: draft_review.approve(self.org.sessions, getattr(self.org, who), draft,
+                                                   self._version(draft)))
 
     @rule(draft=drafts_bundle, who=st.sampled_from(EVERYONE))
     def reject(self, draft: uuid.UUID, who: str) -> None:
-        self._attempt(lambda: drafts.reject(self.org.sessions, getattr(self.org, who), draft, self._version(draft),
-                                            "Not suitable for this account"))
+        self._attempt(lambda: draft_review.reject(self.org.sessions, getattr(self.org, who), draft,
+                                                  self._version(draft), "Not suitable for this account"))
 
     @rule(draft=drafts_bundle, who=st.sampled_from(EVERYONE))
     def request_changes(self, draft: uuid.UUID, who: str) -> None:
-        self._attempt(lambda: drafts.request_changes(self.org.sessions, getattr(self.org, who), draft,
-                                                     self._version(draft), "Please soften the wording"))
+        self._attempt(lambda: draft_review.request_changes(self.org.sessions, getattr(self.org, who), draft,
+                                                           self._version(draft), "Please soften the wording"))
 
     @rule(draft=drafts_bundle, who=st.sampled_from(EVERYONE), fresh=st.booleans())
     def override(self, draft: uuid.UUID, who: str, fresh: bool) -> None:
         principal = getattr(self.org, who)
         principal = self.org.fresh(principal) if fresh else principal
-        self._attempt(lambda: drafts.override_block(self.org.sessions, principal, draft, self._version(draft),
-                                                    "Authorised by the duty superintendent"))
+        self._attempt(lambda: draft_review.override_block(self.org.sessions, principal, draft, self._version(draft),
+                                                          "Authorised by the duty superintendent"))
 
     @rule(draft=drafts_bundle, who=st.sampled_from(EVERYONE))
     def schedule(self, draft: uuid.UUID, who: str) -> None:

@@ -13,7 +13,7 @@ An upload is hostile until it is cleaned:
   direction-changing characters, bounded, and escaped wherever it is shown.
 - Alt text is required (WCAG 2.2, 1.1.1) and bounded to what every network takes.
 
-The draft's state changes (attach, remove, re-check) are in ``workflow.drafts``.
+The draft's state changes (attach, remove, re-check) are in ``workflow.draft_images``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from warden.web.idempotency import IdempotentRoute
 from warden.web.pagination import Page
 from warden.web.schemas import DraftOut, DraftSummary
 from warden.web.state import WebState
-from warden.workflow import drafts, media
+from warden.workflow import draft_images, draft_review, drafts, media
 from warden.workflow.principal import Principal
 
 router = APIRouter(prefix="/drafts", tags=["drafts"], route_class=IdempotentRoute)
@@ -137,28 +137,28 @@ def acknowledge_warning(draft_id: uuid.UUID, body: Versioned, principal: Caller,
 
 @router.post("/{draft_id}/approve", response_model=DraftView)
 def approve(draft_id: uuid.UUID, body: Versioned, principal: Caller, state: State) -> DraftView:
-    drafts.approve(state.sessions, principal, draft_id, body.expected_version, clock=state.clock)
+    draft_review.approve(state.sessions, principal, draft_id, body.expected_version, clock=state.clock)
     return _after(state, principal, draft_id)
 
 
 @router.post("/{draft_id}/reject", response_model=DraftView)
 def reject(draft_id: uuid.UUID, body: ReasonIn, principal: Caller, state: State) -> DraftView:
-    drafts.reject(state.sessions, principal, draft_id, body.expected_version, body.reason, clock=state.clock)
+    draft_review.reject(state.sessions, principal, draft_id, body.expected_version, body.reason, clock=state.clock)
     return _after(state, principal, draft_id)
 
 
 @router.post("/{draft_id}/request-changes", response_model=DraftView)
 def request_changes(draft_id: uuid.UUID, body: ReasonIn, principal: Caller, state: State) -> DraftView:
-    drafts.request_changes(state.sessions, principal, draft_id, body.expected_version, body.reason,
-                           clock=state.clock)
+    draft_review.request_changes(state.sessions, principal, draft_id, body.expected_version, body.reason,
+                                 clock=state.clock)
     return _after(state, principal, draft_id)
 
 
 @router.post("/{draft_id}/override", response_model=DraftView)
 def override_block(draft_id: uuid.UUID, body: ReasonIn, principal: Caller, state: State) -> DraftView:
     """Approve a blocked draft: an approver, with a written reason and a recent step-up (POST /auth/reauth)."""
-    drafts.override_block(state.sessions, principal, draft_id, body.expected_version, body.reason,
-                          clock=state.clock)
+    draft_review.override_block(state.sessions, principal, draft_id, body.expected_version, body.reason,
+                                clock=state.clock)
     return _after(state, principal, draft_id)
 
 
@@ -187,9 +187,9 @@ def attach_media(draft_id: uuid.UUID, principal: Caller, state: State,
     """Attach an image (at most 4 per draft). Like a text edit, it sends the draft back through the check
     and an approved draft needs approval again."""
     data = file.file.read(media.MAX_FILE_BYTES + 1)
-    drafts.attach_media(state.sessions, principal, draft_id,
-                        media.Upload(filename=file.filename or "", data=data, alt_text=alt_text),
-                        expected_version, clock=state.clock)
+    draft_images.attach_media(state.sessions, principal, draft_id,
+                              media.Upload(filename=file.filename or "", data=data, alt_text=alt_text),
+                              expected_version, clock=state.clock)
     return _after(state, principal, draft_id)
 
 
@@ -197,7 +197,7 @@ def attach_media(draft_id: uuid.UUID, principal: Caller, state: State,
 def remove_media(draft_id: uuid.UUID, media_id: uuid.UUID, principal: Caller, state: State,
                  expected_version: Annotated[int, Query(ge=1)]) -> DraftView:
     """Remove an image; the draft goes back through the check."""
-    drafts.remove_media(state.sessions, principal, draft_id, media_id, expected_version, clock=state.clock)
+    draft_images.remove_media(state.sessions, principal, draft_id, media_id, expected_version, clock=state.clock)
     return _after(state, principal, draft_id)
 
 

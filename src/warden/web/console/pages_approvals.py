@@ -22,7 +22,7 @@ from warden.web.console.pages_inbox import reply_targets
 from warden.web.console.templating import render
 from warden.web.identity import Caller, resolve_session
 from warden.web.state import get_state
-from warden.workflow import drafts, media
+from warden.workflow import draft_review, media
 from warden.workflow.drafts import available_actions
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -67,7 +67,7 @@ def bulk_approve(request: Request, caller: FormCaller, draft: Many = None) -> Re
             skipped.append("a draft that is no longer low risk was left for review")
             continue
         try:
-            drafts.approve(state.sessions, caller.principal, draft_id, expected, clock=state.clock)
+            draft_review.approve(state.sessions, caller.principal, draft_id, expected, clock=state.clock)
             approved += 1
         except WardenError as error:
             skipped.append(error.message)
@@ -79,7 +79,7 @@ def bulk_approve(request: Request, caller: FormCaller, draft: Many = None) -> Re
 @router.post("/drafts/{draft_id}/approve")
 def approve(request: Request, draft_id: uuid.UUID, caller: FormCaller, version: Short = "") -> Response:
     state = get_state(request)
-    drafts.approve(state.sessions, caller.principal, draft_id, forms.version(version), clock=state.clock)
+    draft_review.approve(state.sessions, caller.principal, draft_id, forms.version(version), clock=state.clock)
     return see_other("/approvals?done=approved")
 
 
@@ -88,8 +88,8 @@ def reject(request: Request, draft_id: uuid.UUID, caller: FormCaller, version: S
            reason: Short = "") -> Response:
     state = get_state(request)
     try:
-        drafts.reject(state.sessions, caller.principal, draft_id, forms.version(version),
-                      forms.text(reason, "reason"), clock=state.clock)
+        draft_review.reject(state.sessions, caller.principal, draft_id, forms.version(version),
+                            forms.text(reason, "reason"), clock=state.clock)
     except WardenError as error:
         if error.code not in ("reason_required", "invalid_input"):
             raise
@@ -102,8 +102,8 @@ def request_changes(request: Request, draft_id: uuid.UUID, caller: FormCaller, v
                     reason: Short = "") -> Response:
     state = get_state(request)
     try:
-        drafts.request_changes(state.sessions, caller.principal, draft_id, forms.version(version),
-                               forms.text(reason, "reason"), clock=state.clock)
+        draft_review.request_changes(state.sessions, caller.principal, draft_id, forms.version(version),
+                                     forms.text(reason, "reason"), clock=state.clock)
     except WardenError as error:
         if error.code not in ("reason_required", "invalid_input"):
             raise
@@ -129,8 +129,8 @@ def override(request: Request, draft_id: uuid.UUID, caller: FormCaller, version:
     try:
         forms.text(reason, "reason")
         fresh = step_up(request, caller, password, code)
-        drafts.override_block(state.sessions, fresh.principal, draft_id, forms.version(version), reason,
-                              clock=state.clock)
+        draft_review.override_block(state.sessions, fresh.principal, draft_id, forms.version(version), reason,
+                                    clock=state.clock)
     except (InvalidCredentials, InvalidMfaCode, MfaRequired) as error:
         message = ("Enter the code from your authenticator app as well." if isinstance(error, MfaRequired)
                    else "The password or code is not right.")

@@ -26,7 +26,7 @@ from warden.web.errors import status_for
 from warden.web.identity import Caller
 from warden.web.pagination import PageRequest
 from warden.web.state import WebState, get_state
-from warden.workflow import drafts, media
+from warden.workflow import draft_images, drafts, media
 from warden.workflow.drafts import available_actions
 from warden.workflow.errors import InvalidState
 from warden.workflow.principal import Principal, Role
@@ -308,8 +308,8 @@ def add_image(request: Request, draft_id: uuid.UUID, caller: FormCaller, version
             raise InvalidInput("choose an image")
         upload = media.Upload(filename=image.filename or "", data=image.file.read(media.MAX_FILE_BYTES + 1),
                               alt_text=forms.text(alt_text, "description"))
-        drafts.attach_media(state.sessions, caller.principal, draft_id, upload, forms.version(version),
-                            clock=state.clock)
+        draft_images.attach_media(state.sessions, caller.principal, draft_id, upload, forms.version(version),
+                                  clock=state.clock)
     except InvalidInput as error:
         return _refused(request, caller, draft_id, "media", error, {"alt_text": alt_text})
     return _after(request, caller, draft_id, "edited")
@@ -319,8 +319,8 @@ def add_image(request: Request, draft_id: uuid.UUID, caller: FormCaller, version
 def remove_image(request: Request, draft_id: uuid.UUID, media_id: uuid.UUID, caller: FormCaller,
                  version: Short = "") -> Response:
     state = get_state(request)
-    drafts.remove_media(state.sessions, caller.principal, draft_id, media_id, forms.version(version),
-                        clock=state.clock)
+    draft_images.remove_media(state.sessions, caller.principal, draft_id, media_id, forms.version(version),
+                              clock=state.clock)
     return _after(request, caller, draft_id, "edited")
 
 

@@ -54,7 +54,7 @@ REPLY_LABELS = {"draft": "Not sent", "allowed": "Ready to send", "warned": "Warn
 REPLY_TONES = {"draft": "info", "allowed": "ok", "warned": "warn", "held": "hold", "blocked": "bad",
                "approved": "ok", "changes_requested": "warn", "rejected": "bad", "scheduled": "ok",
                "withdrawn": "info", "published": "ok", "publish_failed": "bad"}
-#: A reply its author may still change: it has not gone to the outbox (``drafts.EDITABLE`` less the states
+#: A reply its author may still change: it has not gone to the outbox (``draft_states.EDITABLE`` less the states
 #: from which a reply is already on its way).
 REPLY_EDITABLE = frozenset({"draft", "changes_requested", "held", "blocked", "warned"})
 REPLY_OUTCOMES = {
