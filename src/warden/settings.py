@@ -29,7 +29,9 @@ class Settings(BaseSettings):
         default="production", description="'development' allows a missing secret key (an ephemeral one is made).")
     database_url: str = Field(default="sqlite:///warden.sqlite3", description="SQLAlchemy URL: SQLite or PostgreSQL.")
     secret_key: SecretStr | None = Field(
-        default=None, description="At least 32 bytes (base64 or text); signs CSRF tokens. Required in production.")
+        default=None, description="At least 32 bytes (base64 or text); signs CSRF tokens and keys the hashes of "
+        "client addresses and user names kept for throttling (every process of an installation needs the same "
+        "one). Required in production.")
     credential_keys: SecretStr | None = Field(
         default=None, description="Comma-separated base64 keys encrypting credentials and TOTP secrets, current "
                                   "first. Required in production.")

@@ -7,18 +7,22 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from web_org import HASHER, Tenant, Web, api_settings
 
+from warden.auth.keys import generate_key
 from warden.web.app import create_app
 
 pytestmark = pytest.mark.db
 API = "/api/v1"
+#: The processes of one installation share its secret key (WARDEN_SECRET_KEY), which keys the stored counters' names.
+SECRET = SecretStr(generate_key())
 
 
 def process(engine: Engine, **settings: Any) -> Web:
     """One API process on the shared database, with the throttle store its settings choose."""
-    harness = Web(engine, api_settings(**settings))
+    harness = Web(engine, api_settings(secret_key=SECRET, **settings))
     harness.app = create_app(harness.settings, engine, hasher=HASHER, clock=harness.clock)
     return harness
 
