@@ -1,4 +1,4 @@
-"""The replay network: paced reading, malformed lines kept, posts and actions recorded."""
+"""The replay network: paced reading, malformed lines kept, posts, images and actions recorded."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
-from warden.connectors.base import AccountRef, OutboundPost
+from warden.connectors.base import AccountRef, Media, OutboundPost
+from warden.connectors.errors import NotSupported
 from warden.connectors.replay import ReplayConnector, check_file, connect
 
 
@@ -78,3 +80,21 @@ def test_posts_and_actions_are_recorded_and_read_back(tmp_path: Path) -> None:
     replay.block("@troll")
     actions = [json.loads(x) for x in (tmp_path / "feed.actions.jsonl").read_text().splitlines()]
     assert [(a["action"], a["target"]) for a in actions] == [("hide", "m9"), ("block", "@troll")]
+
+
+def test_images_are_kept_beside_the_post_under_names_of_wardens_making(tmp_path: Path) -> None:
+    path = feed(tmp_path, [])
+    replay = ReplayConnector(AccountRef("1", "replay", "r", {"file": str(path)}))
+    images = (Media("../../etc/passwd.png", "image/png", b"\x89PNG one", "A road sign"),
+              Media("<img src=x>.jpg", "image/jpeg", b"\xff\xd8 two", "Officers at the open day"))
+    published = replay.publish(OutboundPost(ref="out-1", text="Open day photos", media=images))
+    record = json.loads((tmp_path / "feed.published.jsonl").read_text())
+    kept = record["media"]
+    assert [m["file"] for m in kept] == [f"{published.network_id}-1.png", f"{published.network_id}-2.jpg"]
+    assert [m["alt_text"] for m in kept] == ["A road sign", "Officers at the open day"]
+    assert [(tmp_path / "feed.media" / m["file"]).read_bytes() for m in kept] == [b"\x89PNG one", b"\xff\xd8 two"]
+    assert sorted(p.name for p in (tmp_path / "feed.media").iterdir()) == sorted(m["file"] for m in kept)
+
+    with pytest.raises(NotSupported, match="not image/svg"):  # what Warden never cleans is not taken either
+        replay.publish(OutboundPost(ref="out-2", text="x", media=(Media("a.svg", "image/svg+xml", b"<svg/>"),)))
+    assert len((tmp_path / "feed.published.jsonl").read_text().splitlines()) == 1  # nothing recorded for it

@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 from PIL import ExifTags, Image
+from sqlalchemy import update
 from web_org import CLEAN, RISKY, Tenant, Web
 
+from warden.storage.tables import SocialAccount
 from warden.workflow import media
 
 pytestmark = pytest.mark.db
@@ -129,6 +131,8 @@ def test_the_description_is_checked_like_the_post(web: Web, north: Tenant) -> No
 
 def test_scheduling_an_image_for_a_network_without_images_is_refused_with_the_reason(web: Web,
                                                                                      north: Tenant) -> None:
+    with north.sessions.begin() as session:  # the corporate account on X, which Warden publishes text to only
+        session.execute(update(SocialAccount).where(SocialAccount.id == north.corporate).values(network="x"))
     author = web.signed_in(north, "publisher")
     draft_id = north.draft("publisher", CLEAN)
     attached = attach(author, draft_id, photo())
@@ -137,7 +141,19 @@ def test_scheduling_an_image_for_a_network_without_images_is_refused_with_the_re
                           json={"expected_version": attached.json()["version"], "scheduled_for": when})
     assert refused.status_code == 409
     message = error(refused)["message"]
-    assert "north_police" in message and "cannot publish images" in message and "remove the images" in message
+    assert "north_police (an X account)" in message and "cannot publish images" in message
+    assert "remove the images" in message
+
+
+def test_an_image_is_scheduled_for_a_network_that_takes_them(web: Web, north: Tenant) -> None:
+    author = web.signed_in(north, "publisher")
+    draft_id = north.draft("publisher", CLEAN)  # for the corporate account, on the replay network
+    attached = attach(author, draft_id, photo())
+    when = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    scheduled = author.post(f"{API}/drafts/{draft_id}/schedule",
+                            json={"expected_version": attached.json()["version"], "scheduled_for": when})
+    assert scheduled.status_code == 200, scheduled.text
+    assert scheduled.json()["state"] == "scheduled"
 
 
 def test_only_the_author_attaches_and_other_organisations_see_nothing(web: Web, north: Tenant,

@@ -196,6 +196,7 @@ def test_only_the_author_changes_images_and_nothing_crosses_organisations(org: O
 
 
 def test_scheduling_refuses_images_for_a_network_that_takes_none(org: Org) -> None:
+    set_network(org, "x")  # Warden publishes text to X, never images
     draft_id = submitted(org, "publisher", images=(upload(),))
     status, version = state(org, draft_id)
     assert status == "allowed"

@@ -193,10 +193,11 @@ def test_what_each_network_publishes_matches_its_connector() -> None:
 
 
 def test_publishing_problems_name_the_account_and_the_way_out() -> None:
-    problem = media.publishing_problem("replay", "north_police", with_media=True)
-    assert problem is not None and "north_police" in problem and "remove the images" in problem
-    assert "mastodon" in problem and "bluesky" in problem
+    problem = media.publishing_problem("x", "north_police", with_media=True)
+    assert problem is not None and "north_police (an X account)" in problem and "remove the images" in problem
+    assert "mastodon" in problem and "bluesky" in problem and "replay" in problem
     assert media.publishing_problem("mastodon", "north_police", with_media=True) is None
+    assert media.publishing_problem("replay", "north_police", with_media=True) is None
     assert media.publishing_problem("replay", "north_police", with_media=False) is None
     needs_image = media.publishing_problem("instagram", "north_insta", with_media=False)
-    assert needs_image is not None and "needs an image" in needs_image
+    assert needs_image is not None and "north_insta (an Instagram account) needs an image" in needs_image

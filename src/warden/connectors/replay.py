@@ -1,6 +1,8 @@
 """Replay: a network made of files. It reads inbound messages from a JSONL
 file at a chosen speed and records what Warden publishes and does, so it
 powers the demo, load tests, training exercises and the crash tests.
+Images published with a post are written beside the published file, in a
+``.media`` directory, under names of Warden's making (never the uploader's).
 
 One message per line: ``id``, ``text``, ``author``, ``kind`` (reply,
 mention, comment, dm), optional ``in_reply_to``, ``thread``, ``author_name``
@@ -13,6 +15,7 @@ message rather than skipped: nothing is lost silently.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -28,6 +31,7 @@ from warden.connectors.base import (
     Capability,
     FetchPage,
     Health,
+    Media,
     OutboundPost,
     Published,
     RecentPost,
@@ -36,9 +40,12 @@ from warden.connectors.errors import NotSupported, Rejected, Transient
 from warden.domain.messages import KINDS, MAX_HANDLE, Incoming, inbound_text
 
 MAX_LINE_BYTES = 256 * 1024
-CAPABILITIES = frozenset({Capability.FETCH, Capability.PUBLISH, Capability.REPLY, Capability.DELETE,
+CAPABILITIES = frozenset({Capability.FETCH, Capability.PUBLISH, Capability.PUBLISH_MEDIA, Capability.REPLY,
+                          Capability.DELETE,
                           Capability.HIDE_REPLY, Capability.UNHIDE_REPLY, Capability.BLOCK, Capability.MUTE,
                           Capability.REPORT, Capability.RECENT_POSTS, Capability.DIRECT_MESSAGES})
+#: The file extension of each image type Warden publishes (it publishes only what ``workflow.media`` cleaned).
+IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
 
 
 class LineError(ValueError):
@@ -118,6 +125,7 @@ class ReplayConnector:
         published = settings.get("published_file") or str(self.path.with_suffix("")) + ".published.jsonl"
         self.published_path = Path(str(published))
         self.actions_path = Path(str(self.published_path).replace(".published.jsonl", "") + ".actions.jsonl")
+        self.media_dir = Path(str(self.published_path).replace(".published.jsonl", "") + ".media")
         self._clock = clock or (lambda: datetime.now(UTC))
 
     # ----------------------------------------------------------------- inbound
@@ -172,13 +180,26 @@ class ReplayConnector:
             os.close(descriptor)
 
     def publish(self, post: OutboundPost) -> Published:
-        if post.media:
-            raise NotSupported("replay accounts do not take media")
         network_id = f"replay-{uuid.uuid4()}"
-        self._append(self.published_path, {"id": network_id, "ref": post.ref, "text": post.text,
-                                           "in_reply_to": post.in_reply_to,
-                                           "created_at": self._clock().isoformat()})
+        images = [self._keep(network_id, number, image) for number, image in enumerate(post.media, 1)]
+        record: dict[str, Any] = {"id": network_id, "ref": post.ref, "text": post.text,
+                                  "in_reply_to": post.in_reply_to, "created_at": self._clock().isoformat()}
+        if images:
+            record["media"] = images
+        self._append(self.published_path, record)  # the post exists once this line does
         return Published(network_id=network_id)
+
+    def _keep(self, network_id: str, number: int, image: Media) -> dict[str, str]:
+        extension = IMAGE_EXTENSIONS.get(image.content_type)
+        if extension is None:
+            raise NotSupported(f"replay accounts take PNG, JPEG, GIF and WebP images, not {image.content_type[:60]}")
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{network_id}-{number}{extension}"
+        partial = self.media_dir / f".{name}.part"
+        partial.write_bytes(image.data)
+        os.replace(partial, self.media_dir / name)  # whole or absent: a crash leaves no half image
+        return {"file": name, "content_type": image.content_type, "alt_text": image.alt_text,
+                "sha256": hashlib.sha256(image.data).hexdigest()}
 
     def recent_posts(self, since: datetime, limit: int = 100) -> Sequence[RecentPost]:
         posts: list[RecentPost] = []

@@ -61,7 +61,7 @@ PUBLISHES: Mapping[str, frozenset[Capability]] = {
     "instagram": frozenset({Capability.PUBLISH_MEDIA}),
     "mastodon": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
     "bluesky": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
-    "replay": frozenset({Capability.PUBLISH}),
+    "replay": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
 }
 _GENERIC_ALT = frozenset({"image", "photo", "picture", "img", "pic", "graphic", "alt", "alt text", "screenshot"})
 #: EXIF orientation -> the transpose that stands the picture upright (as ``PIL.ImageOps.exif_transpose``).
@@ -302,15 +302,21 @@ def check_text(text: str, images: Sequence[Described]) -> tuple[str, list[Segmen
     return "".join(parts), segments
 
 
+#: A network as its author would name it, with its article ("an X account").
+_ACCOUNT_OF = {"x": "an X", "facebook": "a Facebook", "instagram": "an Instagram", "mastodon": "a Mastodon",
+               "bluesky": "a Bluesky", "replay": "a replay"}
+
+
 def publishing_problem(network: str, handle: str, with_media: bool) -> str | None:
     """Why an account cannot publish this draft, in words for its author; None when it can."""
     can = PUBLISHES.get(network)
+    account = f"{_ACCOUNT_OF.get(network, 'a ' + network)} account"
     if with_media and (can is None or Capability.PUBLISH_MEDIA not in can):
         takers = ", ".join(sorted(n for n, c in PUBLISHES.items() if Capability.PUBLISH_MEDIA in c))
-        return (f"Warden cannot publish images from {handle} (a {network} account): remove the images, "
+        return (f"Warden cannot publish images from {handle} ({account}): remove the images, "
                 f"or choose accounts on a network that takes them ({takers})")
     if not with_media and can is not None and Capability.PUBLISH not in can:
-        return f"every post from {handle} (an {network} account) needs an image: add one"
+        return f"every post from {handle} ({account}) needs an image: add one"
     return None
 
 
