@@ -16,7 +16,7 @@ from sqlalchemy import update
 from web_org import CLEAN, RISKY, Tenant, Web
 
 from warden.storage.tables import SocialAccount
-from warden.workflow import media
+from warden.workflow import image_uploads
 
 pytestmark = pytest.mark.db
 API = "/api/v1"
@@ -68,7 +68,7 @@ def test_an_image_is_uploaded_cleaned_listed_served_and_removed(web: Web, north:
     assert served.headers["content-security-policy"] == "default-src 'none'; sandbox"
     assert served.headers["x-content-type-options"] == "nosniff"
     assert b"Exif" not in served.content and b"Force Issue" not in served.content
-    assert media.hashlib.sha256(served.content).hexdigest() == image["sha256"]
+    assert image_uploads.hashlib.sha256(served.content).hexdigest() == image["sha256"]
     reviewer = web.signed_in(north, "approver2").get(f"{API}/drafts/{draft_id}").json()
     assert reviewer["media"] == body["media"]
     assert reviewer["available_actions"] == ["approve", "request_changes", "reject"]
@@ -89,12 +89,12 @@ def test_uploads_are_refused_for_what_they_are_not_for_their_names(web: Web, nor
     assert refused.status_code == 415 and error(refused)["code"] == "unsupported_media_type"
     broken = attach(author, draft_id, b"\xff\xd8\xff\xe0" + b"\x00" * 100)
     assert broken.status_code == 422 and "could not be read" in error(broken)["message"]
-    too_big = attach(author, draft_id, b"\xff\xd8\xff" + b"\x00" * media.MAX_FILE_BYTES)
+    too_big = attach(author, draft_id, b"\xff\xd8\xff" + b"\x00" * image_uploads.MAX_FILE_BYTES)
     assert too_big.status_code == 413 and error(too_big)["code"] == "payload_too_large"
     for alt in ("", "image"):
         missing = attach(author, draft_id, photo(), alt=alt)
         assert missing.status_code == 422, alt
-    huge = author.post(f"{API}/drafts/{draft_id}/media", content=b"x" * (media.MAX_UPLOAD_BODY + 1),
+    huge = author.post(f"{API}/drafts/{draft_id}/media", content=b"x" * (image_uploads.MAX_UPLOAD_BODY + 1),
                        headers={"content-type": "multipart/form-data; boundary=x"})
     assert huge.status_code == 413  # the body limit of uploads, before anything is parsed
     elsewhere = author.post(f"{API}/drafts", content=b"x" * (2 * 1024 * 1024),

@@ -51,7 +51,7 @@ from warden.storage.tables import (
     Team,
 )
 from warden.storage.tables import Session as SessionRow
-from warden.workflow import accounts, cases, draft_images, draft_review, filing, media
+from warden.workflow import accounts, cases, draft_images, draft_review, filing, image_uploads
 from warden.workflow.organisations import SsoSettings, configure_sso
 from warden.workflow.principal import system
 
@@ -203,10 +203,10 @@ def _with_image(m: Matrix) -> tuple[uuid.UUID, uuid.UUID]:
     return draft_id, image
 
 
-def _image() -> media.Upload:
+def _image() -> image_uploads.Upload:
     out = io.BytesIO()
     Image.new("RGB", (8, 8), "green").save(out, "PNG")
-    return media.Upload("sign.png", out.getvalue(), "A green square")
+    return image_uploads.Upload("sign.png", out.getvalue(), "A green square")
 
 
 def _attach(m: Matrix, role: str, actor: Tenant) -> Call:

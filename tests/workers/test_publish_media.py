@@ -19,7 +19,7 @@ from warden.connectors.replay import ReplayConnector
 from warden.storage.tables import Draft, SocialAccount
 from warden.storage.work_tables import OutboxPost
 from warden.workers.publishing import publish_due
-from warden.workflow import drafts, media
+from warden.workflow import draft_media, drafts, image_uploads
 
 pytestmark = pytest.mark.db
 TEXT = "The A64 is open again in both directions. Thanks for your patience."
@@ -58,8 +58,8 @@ def test_the_connector_receives_the_drafts_images_with_their_alt_text(db_engine:
     org, feed = replay_org(db_engine, tmp_path)
     with org.sessions.begin() as session:  # an account on a network that takes images
         session.execute(update(SocialAccount).where(SocialAccount.id == org.corporate).values(network="mastodon"))
-    images = (media.Upload("IMG_0001.JPG", photo(), "The A64 with traffic moving in both directions"),
-              media.Upload("sign.jpeg", sign(), "A blue road sign"))  # a PNG named .jpeg
+    images = (image_uploads.Upload("IMG_0001.JPG", photo(), "The A64 with traffic moving in both directions"),
+              image_uploads.Upload("sign.jpeg", sign(), "A blue road sign"))  # a PNG named .jpeg
     draft_id = drafts.create_draft(org.sessions, org.publisher, team_id=org.team, account_ids=[org.corporate],
                                    text=TEXT, images=images)
     drafts.submit_draft(org.sessions, org.publisher, draft_id)
@@ -80,12 +80,12 @@ def test_the_connector_receives_the_drafts_images_with_their_alt_text(db_engine:
     assert publish_due(org.sessions, connectors, "w1", clock=lambda: now + timedelta(minutes=6)) == 1  # type: ignore[arg-type]
     [post] = recorder[0].posts
     assert post.text == TEXT
-    stored = media.list_media(org.sessions, org.publisher, draft_id)
+    stored = draft_media.list_media(org.sessions, org.publisher, draft_id)
     assert [(m.filename, m.content_type, m.alt_text) for m in post.media] == [
         ("IMG_0001.jpg", "image/jpeg", "The A64 with traffic moving in both directions"),
         ("sign.png", "image/png", "A blue road sign")]
     for sent, kept in zip(post.media, stored, strict=True):
-        assert sent.data == media.read_image(org.sessions, org.publisher, draft_id, kept.id)[1]
+        assert sent.data == draft_media.read_image(org.sessions, org.publisher, draft_id, kept.id)[1]
         assert b"Exif" not in sent.data  # what leaves Warden carries no position
     assert len(published(feed)) == 1
     with org.sessions() as session:

@@ -19,7 +19,7 @@ from warden.domain.errors import InvalidInput
 from warden.storage import audit_log
 from warden.storage.tables import AuditEntryRow, Draft, DraftMedia, SocialAccount
 from warden.storage.work_tables import OutboxPost
-from warden.workflow import draft_images, draft_review, drafts, media
+from warden.workflow import draft_images, draft_media, draft_review, drafts, image_uploads, network_media
 from warden.workflow.errors import Forbidden, InvalidState, NotFound, StaleVersion
 from workflow_org import Org, build_org
 
@@ -44,8 +44,8 @@ def png(colour: str = "green") -> bytes:
     return out.getvalue()
 
 
-def upload(alt: str = ALT, name: str = "road.jpg", data: bytes | None = None) -> media.Upload:
-    return media.Upload(filename=name, data=data if data is not None else jpeg_with_gps(), alt_text=alt)
+def upload(alt: str = ALT, name: str = "road.jpg", data: bytes | None = None) -> image_uploads.Upload:
+    return image_uploads.Upload(filename=name, data=data if data is not None else jpeg_with_gps(), alt_text=alt)
 
 
 def state(org: Org, draft_id: uuid.UUID) -> tuple[str, int]:
@@ -62,7 +62,7 @@ def audit(org: Org) -> list[tuple[str, dict[str, object]]]:
     return [(action, json.loads(body).get("details") or {}) for action, body in rows]
 
 
-def submitted(org: Org, who: str, text: str = CLEAN, images: tuple[media.Upload, ...] = ()) -> uuid.UUID:
+def submitted(org: Org, who: str, text: str = CLEAN, images: tuple[image_uploads.Upload, ...] = ()) -> uuid.UUID:
     principal = getattr(org, who)
     draft_id = drafts.create_draft(org.sessions, principal, team_id=org.team, account_ids=[org.corporate],
                                    text=text, images=images)
@@ -77,10 +77,10 @@ def set_network(org: Org, network: str) -> None:
 
 def test_images_come_with_the_draft_cleaned_ordered_and_audited(org: Org) -> None:
     draft_id = submitted(org, "contributor", images=(upload(), upload("A green square sign", "sign.png", png())))
-    images = media.list_media(org.sessions, org.contributor, draft_id)
+    images = draft_media.list_media(org.sessions, org.contributor, draft_id)
     assert [(i.position, i.filename, i.content_type) for i in images] == [
         (1, "road.jpg", "image/jpeg"), (2, "sign.png", "image/png")]
-    info, data = media.read_image(org.sessions, org.approver, draft_id, images[0].id)
+    info, data = draft_media.read_image(org.sessions, org.approver, draft_id, images[0].id)
     assert info.alt_text == ALT and b"Exif" not in data and b"PhoneMaker" not in data
     with Image.open(io.BytesIO(data)) as stored:
         assert stored.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}
@@ -120,7 +120,7 @@ def test_a_risky_description_or_file_name_holds_a_publishers_draft(org: Org) -> 
     with org.sessions() as session:
         draft = session.get(Draft, risky_alt)
         assert draft is not None
-        checked, segments = media.check_text(draft.text, media.rows(session, org.id, risky_alt))
+        checked, segments = draft_media.check_text(draft.text, draft_media.rows(session, org.id, risky_alt))
         decision = session.execute(select(AuditEntryRow.body).where(AuditEntryRow.object_id == str(risky_alt),
                                                                     AuditEntryRow.action == "draft.submitted")
                                    ).scalar_one()
@@ -133,10 +133,10 @@ def test_removing_an_image_checks_again_and_renumbers(org: Org) -> None:
                                                    upload(), upload("A green road sign", "c.png", png())))
     status, version = state(org, draft_id)
     assert status == "held"
-    first = media.list_media(org.sessions, org.publisher, draft_id)[0]
+    first = draft_media.list_media(org.sessions, org.publisher, draft_id)[0]
     draft_images.remove_media(org.sessions, org.publisher, draft_id, first.id, version)
     assert state(org, draft_id)[0] == "allowed"  # what held it is gone
-    assert [(i.position, i.filename) for i in media.list_media(org.sessions, org.publisher, draft_id)] == [
+    assert [(i.position, i.filename) for i in draft_media.list_media(org.sessions, org.publisher, draft_id)] == [
         (1, "road.jpg"), (2, "c.png")]
     actions = audit(org)
     assert [a for a, _ in actions][-2:] == ["draft.media_removed", "draft.rechecked"]
@@ -168,31 +168,31 @@ def test_four_images_at_most(org: Org) -> None:
 
 def test_only_the_author_changes_images_and_nothing_crosses_organisations(org: Org, db_engine: Engine) -> None:
     draft_id = submitted(org, "contributor", images=(upload(),))
-    image = media.list_media(org.sessions, org.contributor, draft_id)[0]
+    image = draft_media.list_media(org.sessions, org.contributor, draft_id)[0]
     version = state(org, draft_id)[1]
     with pytest.raises(Forbidden):
         draft_images.attach_media(org.sessions, org.approver, draft_id, upload(), version)
     with pytest.raises(Forbidden):
         draft_images.remove_media(org.sessions, org.approver, draft_id, image.id, version)
     with pytest.raises(Forbidden):  # a moderator does not read drafts
-        media.list_media(org.sessions, org.moderator, draft_id)
+        draft_media.list_media(org.sessions, org.moderator, draft_id)
     south = build_org(db_engine, "south")
     for principal in (south.contributor, south.approver, south.admin):
         with pytest.raises(NotFound):
-            media.list_media(org.sessions, principal, draft_id)
+            draft_media.list_media(org.sessions, principal, draft_id)
         with pytest.raises(NotFound):
-            media.read_image(org.sessions, principal, draft_id, image.id)
+            draft_media.read_image(org.sessions, principal, draft_id, image.id)
         with pytest.raises(NotFound):
             draft_images.attach_media(org.sessions, principal, draft_id, upload(), version)
         with pytest.raises(NotFound):
             draft_images.remove_media(org.sessions, principal, draft_id, image.id, version)
     other = submitted(south, "contributor", images=(upload(),))
     with pytest.raises(NotFound):  # an image is found only under its own draft
-        media.read_image(org.sessions, org.contributor, draft_id, media.list_media(
+        draft_media.read_image(org.sessions, org.contributor, draft_id, draft_media.list_media(
             south.sessions, south.contributor, other)[0].id)
     with org.sessions() as session:
-        assert media.of_drafts(session, south.id, [draft_id]) == {}
-    assert len(media.list_media(org.sessions, org.contributor, draft_id)) == 1
+        assert draft_media.of_drafts(session, south.id, [draft_id]) == {}
+    assert len(draft_media.list_media(org.sessions, org.contributor, draft_id)) == 1
 
 
 def test_scheduling_refuses_images_for_a_network_that_takes_none(org: Org) -> None:
@@ -206,7 +206,7 @@ def test_scheduling_refuses_images_for_a_network_that_takes_none(org: Org) -> No
     assert "north_police" in refused.value.message and "remove the images" in refused.value.message
     with org.sessions() as session:
         assert session.execute(select(OutboxPost)).first() is None
-    assert media.publishing_problems(org.sessions, org.id, [org.corporate], True) == [refused.value.message]
+    assert network_media.publishing_problems(org.sessions, org.id, [org.corporate], True) == [refused.value.message]
     set_network(org, "mastodon")
     drafts.schedule(org.sessions, org.publisher, draft_id, version, when)
     assert state(org, draft_id)[0] == "scheduled"

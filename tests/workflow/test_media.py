@@ -13,7 +13,7 @@ from PIL import ExifTags, Image, PngImagePlugin
 
 from warden.connectors.base import Capability
 from warden.domain.errors import InvalidInput
-from warden.workflow import media
+from warden.workflow import draft_media, image_uploads, network_media
 
 ALT = "Officers at the open day with the dog unit"
 
@@ -45,7 +45,7 @@ def test_a_phone_photo_loses_its_gps_position_and_every_other_metadata() -> None
     original = jpeg_with_gps()
     with Image.open(io.BytesIO(original)) as before:
         assert before.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the test image really carries a position
-    cleaned = media.clean(media.Upload("IMG_2041.JPG", original, ALT))
+    cleaned = image_uploads.clean(image_uploads.Upload("IMG_2041.JPG", original, ALT))
     assert cleaned.content_type == "image/jpeg" and (cleaned.width, cleaned.height) == (64, 48)
     with Image.open(io.BytesIO(cleaned.data)) as after:
         assert after.format == "JPEG"
@@ -53,11 +53,11 @@ def test_a_phone_photo_loses_its_gps_position_and_every_other_metadata() -> None
         assert not {"exif", "xmp", "comment"} & set(after.info)
     for trace in (b"Exif", b"PhoneMaker", b"Force Issue", b"Acacia", b"xmpmeta", b"GPS"):
         assert trace not in cleaned.data, trace
-    assert cleaned.sha256 == media.hashlib.sha256(cleaned.data).hexdigest()
+    assert cleaned.sha256 == image_uploads.hashlib.sha256(cleaned.data).hexdigest()
 
 
 def test_the_camera_rotation_is_applied_to_the_pixels_before_it_is_dropped() -> None:
-    cleaned = media.clean(media.Upload("sideways.jpg", jpeg_with_gps((64, 48), orientation=6), ALT))
+    cleaned = image_uploads.clean(image_uploads.Upload("sideways.jpg", jpeg_with_gps((64, 48), orientation=6), ALT))
     assert (cleaned.width, cleaned.height) == (48, 64)  # stood upright, as the phone showed it
     with Image.open(io.BytesIO(cleaned.data)) as after:
         top, bottom = after.convert("L").getpixel((24, 2)), after.convert("L").getpixel((24, 61))
@@ -70,7 +70,7 @@ def test_png_text_chunks_and_exif_go_and_transparency_stays() -> None:
     info.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>GPS</x:xmpmeta>")
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "PhoneMaker"
-    cleaned = media.clean(media.Upload("map.png", png(pnginfo=info, exif=exif), ALT))
+    cleaned = image_uploads.clean(image_uploads.Upload("map.png", png(pnginfo=info, exif=exif), ALT))
     assert cleaned.content_type == "image/png"
     for trace in (b"51.5072", b"xmpmeta", b"eXIf", b"PhoneMaker", b"tEXt", b"iTXt"):
         assert trace not in cleaned.data, trace
@@ -85,21 +85,23 @@ def test_animations_keep_their_frames_and_lose_their_metadata(kind: str) -> None
     extra = {"comment": b"secret place"} if kind == "GIF" else {"exif": b"Exif\x00\x00secret place"}
     frames[0].save(out, kind, save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=0,
                    **extra)  # type: ignore[arg-type]
-    cleaned = media.clean(media.Upload(f"wave.{kind.lower()}", out.getvalue(), "Three coloured squares in turn"))
+    cleaned = image_uploads.clean(image_uploads.Upload(f"wave.{kind.lower()}", out.getvalue(),
+                                                       "Three coloured squares in turn"))
     assert cleaned.content_type == f"image/{kind.lower()}" and b"secret place" not in cleaned.data
     with Image.open(io.BytesIO(cleaned.data)) as after:
         assert getattr(after, "n_frames", 1) == 3
 
 
 def test_the_type_is_read_from_the_content_never_the_name() -> None:
-    as_png = media.clean(media.Upload("holiday.jpg", png(), ALT))  # a PNG named .jpg is a PNG
+    as_png = image_uploads.clean(image_uploads.Upload("holiday.jpg", png(), ALT))  # a PNG named .jpg is a PNG
     assert as_png.content_type == "image/png"
-    assert media.sniff(b"\xff\xd8\xff\xe0") == "JPEG" and media.sniff(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "WEBP"
+    assert image_uploads.sniff(b"\xff\xd8\xff\xe0") == "JPEG"
+    assert image_uploads.sniff(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "WEBP"
     impostors = [b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", b"<html><script>alert(1)</script>",
                  b"%PDF-1.7", b"MZ\x90\x00", b"BM" + b"\x00" * 64]
     for data in impostors:
         with pytest.raises(InvalidInput) as refused:
-            media.clean(media.Upload("photo.png", data, ALT))
+            image_uploads.clean(image_uploads.Upload("photo.png", data, ALT))
         assert refused.value.code == "unsupported_media_type"
 
 
@@ -107,7 +109,7 @@ def test_a_file_that_only_starts_like_an_image_is_refused_politely() -> None:
     for data in (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"GIF89a\x01\x00", b"\xff\xd8\xff\xe0garbage",
                  png()[:60], b"RIFF\x10\x00\x00\x00WEBPVP8 junk"):
         with pytest.raises(InvalidInput) as refused:
-            media.clean(media.Upload("x.png", data, ALT))
+            image_uploads.clean(image_uploads.Upload("x.png", data, ALT))
         assert refused.value.code == "invalid_input" and "could not be read" in refused.value.message
 
 
@@ -121,25 +123,27 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 def test_size_and_pixel_bombs_are_refused_before_they_are_decoded() -> None:
     with pytest.raises(InvalidInput) as refused:
-        media.clean(media.Upload("big.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * media.MAX_FILE_BYTES, ALT))
+        image_uploads.clean(image_uploads.Upload("big.png",
+                                                 b"\x89PNG\r\n\x1a\n" + b"\x00" * image_uploads.MAX_FILE_BYTES, ALT))
     assert refused.value.code == "payload_too_large"
     with pytest.raises(InvalidInput, match="pixels"):
-        media.clean(media.Upload("bomb.png", _png_header_only(50_000, 50_000), ALT))
+        image_uploads.clean(image_uploads.Upload("bomb.png", _png_header_only(50_000, 50_000), ALT))
     with pytest.raises(InvalidInput, match="empty"):
-        media.clean(media.Upload("nothing.png", b"", ALT))
+        image_uploads.clean(image_uploads.Upload("nothing.png", b"", ALT))
 
 
 def test_alt_text_is_required_meaningful_and_bounded() -> None:
     for missing in ("", "   ", "\n\t"):
         with pytest.raises(InvalidInput, match="alt text"):
-            media.clean(media.Upload("a.png", png(), missing))
+            image_uploads.clean(image_uploads.Upload("a.png", png(), missing))
     for empty_words in ("image", "Photo.", "IMG_2041.png"):
         with pytest.raises(InvalidInput, match="tells a screen reader user nothing"):
-            media.clean(media.Upload("IMG_2041.png", png(), empty_words))
+            image_uploads.clean(image_uploads.Upload("IMG_2041.png", png(), empty_words))
     with pytest.raises(InvalidInput) as long:
-        media.clean(media.Upload("a.png", png(), "x" * (media.MAX_ALT_CHARS + 1)))
+        image_uploads.clean(image_uploads.Upload("a.png", png(), "x" * (image_uploads.MAX_ALT_CHARS + 1)))
     assert long.value.code == "text_too_long"
-    assert media.alt_text("  A dog\x00 on\x07 a lead  ") == "A dog  on  a lead"  # nothing a database cannot store
+    assert (image_uploads.alt_text("  A dog\x00 on\x07 a lead  ")
+            == "A dog  on  a lead")  # nothing a database cannot store
 
 
 @pytest.mark.parametrize(("sent", "kept"), [
@@ -154,26 +158,26 @@ def test_alt_text_is_required_meaningful_and_bounded() -> None:
     ("%22quoted%22%0Aname.png", '"quoted" name.png'),  # as a browser escapes them in a multipart form
 ])
 def test_file_names_are_hostile_text_made_harmless(sent: str, kept: str) -> None:
-    assert media.safe_filename(sent) == kept
+    assert image_uploads.safe_filename(sent) == kept
 
 
 def test_long_file_names_are_cut_keeping_the_extension() -> None:
-    name = media.safe_filename("x" * 5000 + ".jpeg")
-    assert len(name) == media.MAX_NAME_CHARS and name.endswith("….jpeg")
+    name = image_uploads.safe_filename("x" * 5000 + ".jpeg")
+    assert len(name) == image_uploads.MAX_NAME_CHARS and name.endswith("….jpeg")
 
 
 def test_the_risk_check_reads_the_descriptions_and_file_names_after_the_post() -> None:
-    images = [media.Cleaned("jo_bloggs-custody.jpg", "image/jpeg", b"", 1, 1, "A man in handcuffs"),
-              media.Cleaned("b.png", "image/png", b"", 1, 1, "Road sign")]
-    text, segments = media.check_text("Arrest made.", images)
+    images = [image_uploads.Cleaned("jo_bloggs-custody.jpg", "image/jpeg", b"", 1, 1, "A man in handcuffs"),
+              image_uploads.Cleaned("b.png", "image/png", b"", 1, 1, "Road sign")]
+    text, segments = draft_media.check_text("Arrest made.", images)
     assert text.startswith("Arrest made.\n\nImage 1 description: A man in handcuffs")
     assert "jo bloggs custody jpg" in text  # word boundaries for registers and lexicons
     for segment, image in zip(segments[::2], images, strict=True):
         assert text[segment.start:segment.end] == image.alt_text
     name = segments[1]
-    assert (name.part, text[name.start:name.end]) == ("filename", media.name_words("jo_bloggs-custody.jpg"))
-    assert len(media.name_words("jo_bloggs-custody.jpg")) == len("jo_bloggs-custody.jpg")  # offsets still fit
-    assert media.check_text("Just text.", []) == ("Just text.", [])
+    assert (name.part, text[name.start:name.end]) == ("filename", draft_media.name_words("jo_bloggs-custody.jpg"))
+    assert len(draft_media.name_words("jo_bloggs-custody.jpg")) == len("jo_bloggs-custody.jpg")  # offsets still fit
+    assert draft_media.check_text("Just text.", []) == ("Just text.", [])
 
 
 def test_what_each_network_publishes_matches_its_connector() -> None:
@@ -186,18 +190,18 @@ def test_what_each_network_publishes_matches_its_connector() -> None:
 
     declared = {"replay": replay.CAPABILITIES, "bluesky": bluesky.CAPABILITIES, "mastodon": mastodon.CAPABILITIES,
                 "instagram": instagram.CAPABILITIES, "facebook": facebook._BASE, "x": x._BASE}
-    assert set(media.PUBLISHES) == set(NETWORKS) == set(declared)
+    assert set(network_media.PUBLISHES) == set(NETWORKS) == set(declared)
     publishing = {Capability.PUBLISH, Capability.PUBLISH_MEDIA}
     for network, capabilities in declared.items():
-        assert media.PUBLISHES[network] == capabilities & publishing, network
+        assert network_media.PUBLISHES[network] == capabilities & publishing, network
 
 
 def test_publishing_problems_name_the_account_and_the_way_out() -> None:
-    problem = media.publishing_problem("x", "north_police", with_media=True)
+    problem = network_media.publishing_problem("x", "north_police", with_media=True)
     assert problem is not None and "north_police (an X account)" in problem and "remove the images" in problem
     assert "mastodon" in problem and "bluesky" in problem and "replay" in problem
-    assert media.publishing_problem("mastodon", "north_police", with_media=True) is None
-    assert media.publishing_problem("replay", "north_police", with_media=True) is None
-    assert media.publishing_problem("replay", "north_police", with_media=False) is None
-    needs_image = media.publishing_problem("instagram", "north_insta", with_media=False)
+    assert network_media.publishing_problem("mastodon", "north_police", with_media=True) is None
+    assert network_media.publishing_problem("replay", "north_police", with_media=True) is None
+    assert network_media.publishing_problem("replay", "north_police", with_media=False) is None
+    needs_image = network_media.publishing_problem("instagram", "north_insta", with_media=False)
     assert needs_image is not None and "north_insta (an Instagram account) needs an image" in needs_image

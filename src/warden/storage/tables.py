@@ -310,7 +310,7 @@ class Approval(Base):
 
 
 class DraftMedia(Base):
-    """An image attached to a draft, as stored after cleaning (``workflow.media``): decoded and
+    """An image attached to a draft, as stored after cleaning (``workflow.image_uploads``): decoded and
     re-encoded without its metadata, its type known from its content. ``data`` is loaded only when asked."""
 
     __tablename__ = "draft_media"

@@ -22,7 +22,7 @@ from warden.web.api import accounts, audit_log, cases, check, connect, drafts, o
 from warden.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 from warden.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from warden.web.state import CSRF_HEADER, build_state
-from warden.workflow import media
+from warden.workflow import image_uploads
 from warden.workflow.unit import Clock, utcnow
 
 API_PREFIX = "/api/v1"
@@ -55,7 +55,7 @@ def create_app(settings: Settings, engine: Engine | None = None, *, hasher: Pass
     errors.install(app)
     console.install_error_pages(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=UPLOAD_PATHS,
-                       upload_bytes=media.MAX_UPLOAD_BODY)
+                       upload_bytes=image_uploads.MAX_UPLOAD_BODY)
     app.add_middleware(SecurityHeadersMiddleware)  # last added = outermost: even a 413 or a 500 gets the headers
     _document_security(app, state.cookie_name)
     return app

@@ -12,7 +12,7 @@ from warden.connectors.base import OutboundPost
 from warden.connectors.errors import AuthFailed, ConnectorError, OutcomeUnknown, RateLimited, Transient
 from warden.storage.tables import SocialAccount
 from warden.workers.connecting import ConnectorSource
-from warden.workflow import media, outbox
+from warden.workflow import draft_media, outbox
 from warden.workflow.unit import Clock, utcnow
 
 RETRY_AFTER = timedelta(seconds=30)
@@ -49,7 +49,7 @@ def publish_one(sessions: sessionmaker[Session], connectors: ConnectorSource, po
         account = session.get(SocialAccount, post.account_id)
         assert account is not None
         session.expunge(account)
-        images = media.for_outbox(session, post.organisation_id, post.outbox_id)
+        images = draft_media.for_outbox(session, post.organisation_id, post.outbox_id)
 
     record = outbox.record_outcome
     try:

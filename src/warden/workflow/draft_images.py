@@ -1,13 +1,13 @@
 """The images of a draft.
 
-Its author attaches an image to a draft (``attach_media``: the upload is cleaned by ``workflow.media``
-before the transaction, and a draft takes at most ``media.MAX_PER_DRAFT``) and removes one
-(``remove_media``). Each change is audited with the draft's image hashes before and after and, as an edit
-of the text does, sends the draft back through the risk check, which reads the post with what its images
-say, so approvals start again; a draft not yet submitted is checked when it is. The helpers that store an
-image row and describe it for the audit log also serve ``workflow.drafts.create_draft``, which takes a new
-draft's images. Kept apart from the draft's other actions; the loading and check steps it uses are in
-``workflow.draft_states``.
+Its author attaches an image to a draft (``attach_media``: the upload is cleaned by
+``workflow.image_uploads`` before the transaction, and a draft takes at most
+``image_uploads.MAX_PER_DRAFT``) and removes one (``remove_media``). Each change is audited with the draft's
+image hashes before and after and, as an edit of the text does, sends the draft back through the risk check,
+which reads the post with what its images say, so approvals start again; a draft not yet submitted is
+checked when it is. The helpers that store an image row and describe it for the audit log also serve
+``workflow.drafts.create_draft``, which takes a new draft's images. Kept apart from the draft's other
+actions; the loading and check steps it uses are in ``workflow.draft_states``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from warden.audit import JsonValue
 from warden.domain.errors import InvalidInput
 from warden.storage.tables import Draft, DraftMedia
-from warden.workflow import media
+from warden.workflow import draft_media, image_uploads
 from warden.workflow.draft_states import _after_check, _authored, _object, _state
 from warden.workflow.errors import NotFound
 from warden.workflow.loading import organisation
@@ -31,7 +31,7 @@ __all__ = ["attach_media", "remove_media"]
 
 
 def _hashes(session: Session, draft: Draft) -> list[str]:
-    return [row.sha256 for row in media.rows(session, draft.organisation_id, draft.id)]
+    return [row.sha256 for row in draft_media.rows(session, draft.organisation_id, draft.id)]
 
 
 def _image_details(row: DraftMedia) -> dict[str, JsonValue]:
@@ -40,7 +40,7 @@ def _image_details(row: DraftMedia) -> dict[str, JsonValue]:
             "height": row.height, "sha256": row.sha256, "alt_text": row.alt_text}
 
 
-def _add_image(unit: Unit, draft: Draft, image: media.Cleaned, position: int) -> DraftMedia:
+def _add_image(unit: Unit, draft: Draft, image: image_uploads.Cleaned, position: int) -> DraftMedia:
     assert unit.principal.member_id is not None
     row = DraftMedia(organisation_id=draft.organisation_id, draft_id=draft.id, position=position,
                      filename=image.filename, content_type=image.content_type, byte_size=len(image.data),
@@ -64,15 +64,15 @@ def _images_changed(unit: Unit, draft: Draft, action: str, row: DraftMedia, befo
     _after_check(unit, organisation(unit.session, unit.principal.organisation_id), draft, "draft.rechecked")
 
 
-def attach_media(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID, image: media.Upload,
-                 expected_version: int, clock: Clock = utcnow) -> uuid.UUID:
-    """Add a cleaned image (see ``workflow.media``) to the author's draft; returns the image's id."""
-    cleaned = media.clean(image)  # before the transaction: decoding takes time
+def attach_media(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
+                 image: image_uploads.Upload, expected_version: int, clock: Clock = utcnow) -> uuid.UUID:
+    """Add a cleaned image (see ``workflow.image_uploads``) to the author's draft; returns the image's id."""
+    cleaned = image_uploads.clean(image)  # before the transaction: decoding takes time
     with Unit(sessions, principal, clock) as unit:
         draft = _authored(unit, draft_id, expected_version)
-        present = media.rows(unit.session, draft.organisation_id, draft.id)
-        if len(present) >= media.MAX_PER_DRAFT:
-            raise InvalidInput(f"a draft takes at most {media.MAX_PER_DRAFT} images; remove one first")
+        present = draft_media.rows(unit.session, draft.organisation_id, draft.id)
+        if len(present) >= image_uploads.MAX_PER_DRAFT:
+            raise InvalidInput(f"a draft takes at most {image_uploads.MAX_PER_DRAFT} images; remove one first")
         before = {**_state(draft), "media": [r.sha256 for r in present]}
         row = _add_image(unit, draft, cleaned, len(present) + 1)
         _images_changed(unit, draft, "draft.media_attached", row, before)
@@ -83,7 +83,7 @@ def remove_media(sessions: sessionmaker[Session], principal: Principal, draft_id
                  expected_version: int, clock: Clock = utcnow) -> None:
     with Unit(sessions, principal, clock) as unit:
         draft = _authored(unit, draft_id, expected_version)
-        present = media.rows(unit.session, draft.organisation_id, draft.id)
+        present = draft_media.rows(unit.session, draft.organisation_id, draft.id)
         row = next((r for r in present if r.id == media_id), None)
         if row is None:
             raise NotFound("no such image on this draft")

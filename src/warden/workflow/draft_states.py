@@ -22,7 +22,7 @@ from warden.audit import AuditObject
 from warden.domain.decision import Decision
 from warden.domain.enums import AccountType, Direction, OutboundAction, action_rank
 from warden.storage.tables import Draft, Organisation, SocialAccount
-from warden.workflow import checking, media, outbox
+from warden.workflow import checking, draft_media, outbox
 from warden.workflow.errors import Forbidden, InvalidState
 from warden.workflow.loading import get_owned, organisation, require_version
 from warden.workflow.permissions import Permission, allowed, authorize
@@ -74,7 +74,7 @@ def _check(unit: Unit, org: Organisation, draft: Draft) -> tuple[Decision, Accou
     accounts = unit.session.execute(
         select(SocialAccount.account_type).where(SocialAccount.id.in_([uuid.UUID(a) for a in draft.account_ids]))
     ).scalars().all()
-    text, _ = media.check_text(draft.text, media.rows(unit.session, draft.organisation_id, draft.id))
+    text, _ = draft_media.check_text(draft.text, draft_media.rows(unit.session, draft.organisation_id, draft.id))
     worst: tuple[Decision, AccountType] | None = None
     for account_type in sorted({AccountType(a) for a in accounts}):
         decision = checking.check(unit.session, org, text, Direction.OUTBOUND, account_type)

@@ -24,7 +24,7 @@ from warden.domain.decision import Decision
 from warden.domain.errors import InvalidInput
 from warden.engine import MAX_TEXT_CHARS, validate_text
 from warden.storage.tables import Draft, Message, SocialAccount
-from warden.workflow import checking, media, outbox
+from warden.workflow import checking, draft_media, image_uploads, network_media, outbox
 from warden.workflow.draft_images import _add_image, _hashes, _image_details
 from warden.workflow.draft_states import (
     EDITABLE,
@@ -63,16 +63,17 @@ def _accounts(session: Session, organisation_id: uuid.UUID, team_id: uuid.UUID,
 
 def create_draft(sessions: sessionmaker[Session], principal: Principal, *, team_id: uuid.UUID,
                  account_ids: Sequence[uuid.UUID], text: str,
-                 images: Sequence[media.Upload | media.Cleaned] = (), clock: Clock = utcnow) -> uuid.UUID:
+                 images: Sequence[image_uploads.Upload | image_uploads.Cleaned] = (),
+                 clock: Clock = utcnow) -> uuid.UUID:
     """A new draft, not yet checked (``submit_draft`` does that), with its images if it has any (uploads
-    are cleaned here; images already cleaned by ``media.clean`` are taken as they are)."""
+    are cleaned here; images already cleaned by ``image_uploads.clean`` are taken as they are)."""
     authorize(principal, Permission.DRAFT_WRITE, team_id)
     validate_text(text, MAX_TEXT_CHARS)
     assert principal.member_id is not None
-    if len(images) > media.MAX_PER_DRAFT:
-        raise InvalidInput(f"a draft takes at most {media.MAX_PER_DRAFT} images")
+    if len(images) > image_uploads.MAX_PER_DRAFT:
+        raise InvalidInput(f"a draft takes at most {image_uploads.MAX_PER_DRAFT} images")
     # before the transaction: decoding takes time
-    cleaned = [i if isinstance(i, media.Cleaned) else media.clean(i) for i in images]
+    cleaned = [i if isinstance(i, image_uploads.Cleaned) else image_uploads.clean(i) for i in images]
     with Unit(sessions, principal, clock) as unit:
         accounts = _accounts(unit.session, principal.organisation_id, team_id, account_ids)
         draft = Draft(organisation_id=principal.organisation_id, team_id=team_id, author_id=principal.member_id,
@@ -143,8 +144,8 @@ def schedule(sessions: sessionmaker[Session], principal: Principal, draft_id: uu
             raise Forbidden("an allowed draft is scheduled by its author or an approver")
         accounts = _accounts(unit.session, principal.organisation_id, draft.team_id,
                              [uuid.UUID(str(a)) for a in draft.account_ids])
-        with_media = bool(media.rows(unit.session, draft.organisation_id, draft.id))
-        problems = [p for a in accounts if (p := media.publishing_problem(a.network, a.handle, with_media))]
+        with_media = bool(draft_media.rows(unit.session, draft.organisation_id, draft.id))
+        problems = [p for a in accounts if (p := network_media.publishing_problem(a.network, a.handle, with_media))]
         if problems:  # refused now, while the author can still change it, not when it is due
             raise InvalidState("; ".join(problems))
         settings = checking.engine_for(unit.session, principal.organisation_id).policy.pack.settings

@@ -15,7 +15,7 @@ from PIL import Image
 from web_org import BLOCKED, PASSWORD, RISKY, Tenant, build_tenant
 
 from warden.domain.errors import InvalidInput
-from warden.workflow import drafts, media
+from warden.workflow import drafts, image_uploads
 
 pytestmark = pytest.mark.browser
 CORPUS = Path(__file__).with_name("xss_payloads.txt")
@@ -104,7 +104,7 @@ def _png(colour: str = "orange") -> bytes:
     return out.getvalue()
 
 
-def _with_images(tenant: Tenant, text: str, images: list[media.Upload], role: str = "contributor") -> uuid.UUID:
+def _with_images(tenant: Tenant, text: str, images: list[image_uploads.Upload], role: str = "contributor") -> uuid.UUID:
     author = tenant.principal(role)
     draft_id = drafts.create_draft(tenant.sessions, author, team_id=tenant.team, account_ids=[tenant.corporate],
                                    text=text, images=images)
@@ -117,8 +117,8 @@ def test_approvers_see_the_images_with_their_descriptions(console: Console) -> N
     tag = unique_tag()
     name = '"><img src=x onerror="window.__pwned=1">.png'
     draft_id = _with_images(world.tenant, f"Our new response cars are on the road ({tag}).", [
-        media.Upload(name, _png(), f"A marked police car outside the station ({tag})"),
-        media.Upload("second.png", _png("navy"), f"The same car from behind ({tag})")])
+        image_uploads.Upload(name, _png(), f"A marked police car outside the station ({tag})"),
+        image_uploads.Upload("second.png", _png("navy"), f"The same car from behind ({tag})")])
     page = console.signed_in("approver2")
     page.goto("/approvals")
     row = page.locator("tbody tr", has_text=tag)
@@ -150,17 +150,17 @@ def test_hostile_file_names_and_descriptions_stay_text_on_the_approvals_pages(co
     names: set[str] = set()
     alts: set[str] = set()
     draft_ids = []
-    for start in range(0, len(corpus), media.MAX_PER_DRAFT):
+    for start in range(0, len(corpus), image_uploads.MAX_PER_DRAFT):
         uploads = []
-        for i in range(start, min(start + media.MAX_PER_DRAFT, len(corpus))):
-            name = media.safe_filename(corpus[i])
+        for i in range(start, min(start + image_uploads.MAX_PER_DRAFT, len(corpus))):
+            name = image_uploads.safe_filename(corpus[i])
             try:
-                alt = media.alt_text(corpus[(i + 1) % len(corpus)], name)
+                alt = image_uploads.alt_text(corpus[(i + 1) % len(corpus)], name)
             except InvalidInput:
                 alt = f"Payload {i} as a description"
             names.add(name)
             alts.add(alt)
-            uploads.append(media.Upload(corpus[i], image, alt))
+            uploads.append(image_uploads.Upload(corpus[i], image, alt))
         draft_ids.append(_with_images(tenant, f"Hostile names, drafts {start}.", uploads))
     console.world = World(base=console.world.base, tenant=tenant, totp_email=console.world.totp_email,
                           totp_secret=console.world.totp_secret, log=console.world.log)

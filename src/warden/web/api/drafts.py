@@ -21,7 +21,7 @@ from warden.web.idempotency import IdempotentRoute
 from warden.web.pagination import Page
 from warden.web.schemas import DraftOut, DraftSummary
 from warden.web.state import WebState
-from warden.workflow import draft_images, draft_review, drafts, media
+from warden.workflow import draft_images, draft_media, draft_review, drafts, image_uploads
 from warden.workflow.principal import Principal
 
 router = APIRouter(prefix="/drafts", tags=["drafts"], route_class=IdempotentRoute)
@@ -77,11 +77,11 @@ class DraftView(DraftOut):
 #: An image is served as its own type, sandboxed: it can never run as a page.
 IMAGE_HEADERS = {"Content-Security-Policy": "default-src 'none'; sandbox", "Content-Disposition": "inline"}
 IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "The image, cleaned of its metadata.",
-    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(media.CONTENT_TYPES)}}}
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(image_uploads.CONTENT_TYPES)}}}
 
 
 def _view(state: WebState, principal: Principal, draft: DraftOut) -> DraftView:
-    images = media.list_media(state.sessions, principal, draft.id)
+    images = draft_media.list_media(state.sessions, principal, draft.id)
     locked = queries.organisation_view(state.sessions, principal).locked_down
     return DraftView(**draft.model_dump(), available_actions=drafts.available_actions(principal, draft, locked),
                      media=[MediaOut(id=i.id, position=i.position, filename=i.filename, content_type=i.content_type,
@@ -180,15 +180,15 @@ def attach_media(draft_id: uuid.UUID, principal: Caller, state: State,
                  file: Annotated[UploadFile, File(description="PNG, JPEG, GIF or WebP, at most 5 MB: the type is "
                                                                "read from the content, and metadata (EXIF, GPS) "
                                                                "is removed before it is stored.")],
-                 alt_text: Annotated[str, Form(min_length=1, max_length=media.MAX_ALT_CHARS,
+                 alt_text: Annotated[str, Form(min_length=1, max_length=image_uploads.MAX_ALT_CHARS,
                                                description="What the image shows, for people who cannot see "
                                                            "it; checked with the post.")],
                  expected_version: Annotated[int, Form(ge=1)]) -> DraftView:
     """Attach an image (at most 4 per draft). Like a text edit, it sends the draft back through the check
     and an approved draft needs approval again."""
-    data = file.file.read(media.MAX_FILE_BYTES + 1)
+    data = file.file.read(image_uploads.MAX_FILE_BYTES + 1)
     draft_images.attach_media(state.sessions, principal, draft_id,
-                              media.Upload(filename=file.filename or "", data=data, alt_text=alt_text),
+                              image_uploads.Upload(filename=file.filename or "", data=data, alt_text=alt_text),
                               expected_version, clock=state.clock)
     return _after(state, principal, draft_id)
 
@@ -204,5 +204,5 @@ def remove_media(draft_id: uuid.UUID, media_id: uuid.UUID, principal: Caller, st
 @router.get("/{draft_id}/media/{media_id}", response_class=Response, responses=IMAGE_RESPONSES)
 def get_media(draft_id: uuid.UUID, media_id: uuid.UUID, principal: Caller, state: State) -> Response:
     """The stored image (cleaned when it was attached)."""
-    info, data = media.read_image(state.sessions, principal, draft_id, media_id)
+    info, data = draft_media.read_image(state.sessions, principal, draft_id, media_id)
     return Response(content=data, media_type=info.content_type, headers=IMAGE_HEADERS)

@@ -22,7 +22,7 @@ from warden.web.console.pages_inbox import reply_targets
 from warden.web.console.templating import render
 from warden.web.identity import Caller, resolve_session
 from warden.web.state import get_state
-from warden.workflow import draft_review, media
+from warden.workflow import draft_media, draft_review
 from warden.workflow.drafts import available_actions
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -37,7 +37,7 @@ def _queue_page(request: Request, caller: Caller, status: int = 200, **extra: An
     items = queues.approval_queue(state.sessions, caller.principal)
     offered = {item.draft.id: available_actions(caller.principal, item.draft) for item in items}
     with state.sessions() as session:  # the queue holds only drafts the caller approves for
-        found = media.of_drafts(session, caller.principal.organisation_id, [item.draft.id for item in items])
+        found = draft_media.of_drafts(session, caller.principal.organisation_id, [item.draft.id for item in items])
     images = {draft_id: [(info, fitted(info.width, info.height, THUMBNAIL)) for info in infos]
               for draft_id, infos in found.items()}
     replies = reply_targets(state.sessions, caller.principal, [item.draft.id for item in items])

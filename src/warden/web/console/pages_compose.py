@@ -26,7 +26,7 @@ from warden.web.errors import status_for
 from warden.web.identity import Caller
 from warden.web.pagination import PageRequest
 from warden.web.state import WebState, get_state
-from warden.workflow import draft_images, drafts, media
+from warden.workflow import draft_images, draft_media, drafts, image_uploads, network_media
 from warden.workflow.drafts import available_actions
 from warden.workflow.errors import InvalidState
 from warden.workflow.principal import Principal, Role
@@ -36,8 +36,8 @@ Text = Annotated[str, Form(max_length=MAX_TEXT_CHARS)]
 Short = Annotated[str, Form(max_length=4000)]
 Many = Annotated[list[str] | None, Form()]
 ImageFile = Annotated[UploadFile | None, File()]
-AltText = Annotated[str, Form(max_length=media.MAX_ALT_CHARS)]
-SLOTS = range(1, media.MAX_PER_DRAFT + 1)
+AltText = Annotated[str, Form(max_length=image_uploads.MAX_ALT_CHARS)]
+SLOTS = range(1, image_uploads.MAX_PER_DRAFT + 1)
 #: Image files travel only with a submit, never with the live check.
 NOT_FILES = "not " + ",".join(f"image_{n}" for n in SLOTS)
 
@@ -71,7 +71,7 @@ class ImageSlots:
     files: tuple[UploadFile | None, ...]
     alts: tuple[str, ...]
 
-    def uploads(self) -> list[media.Upload]:
+    def uploads(self) -> list[image_uploads.Upload]:
         """The chosen images, read (bounded); ``InvalidInput`` when a description has no image."""
         chosen = []
         for number, (file, alt) in enumerate(zip(self.files, self.alts, strict=True), start=1):
@@ -79,8 +79,8 @@ class ImageSlots:
                 if alt.strip():
                     raise InvalidInput(f"choose image {number}, or clear its description")
                 continue
-            data = file.file.read(media.MAX_FILE_BYTES + 1)
-            chosen.append(media.Upload(filename=file.filename or "", data=data, alt_text=alt))
+            data = file.file.read(image_uploads.MAX_FILE_BYTES + 1)
+            chosen.append(image_uploads.Upload(filename=file.filename or "", data=data, alt_text=alt))
         return chosen
 
 
@@ -94,11 +94,11 @@ Slots = Annotated[ImageSlots, Depends(image_slots)]
 
 
 def live_check(state: WebState, principal: Principal, text: str, chosen: list[reads.AccountChoice],
-               images: Sequence[media.Described] = ()) -> tuple[Explained, str]:
+               images: Sequence[draft_media.Described] = ()) -> tuple[Explained, str]:
     """The strictest decision over the chosen accounts' types (as a submitted draft gets), and what would happen.
     The images' descriptions are checked with the text, as they are when the draft is submitted."""
     types = sorted({a.account_type for a in chosen}) or [AccountType.CORPORATE.value]
-    checked, _ = media.check_text(text, images)
+    checked, _ = draft_media.check_text(text, images)
     worst = None
     for account_type in types:
         out = queries.check_text(state.sessions, principal, checked, Direction.OUTBOUND, AccountType(account_type))
@@ -133,7 +133,7 @@ def _compose_page(request: Request, caller: Caller, *, status: int = 200, text: 
     alts = [*alts, *[""] * len(SLOTS)][:len(SLOTS)]
     return render(request, "compose.html", status=status, teams=teams, text=text, selected=selected, error=error,
                   error_field=error_field, max_chars=MAX_TEXT_CHARS, current="compose", alts=alts, slots=SLOTS,
-                  max_alt=media.MAX_ALT_CHARS, not_files=NOT_FILES, had_images=error_field == "images")
+                  max_alt=image_uploads.MAX_ALT_CHARS, not_files=NOT_FILES, had_images=error_field == "images")
 
 
 @router.get("/compose")
@@ -173,7 +173,7 @@ def compose_submit(request: Request, caller: FormCaller, slots: Slots, text: Tex
         return _compose_page(request, caller, status=422, error=message, error_field="accounts", **again)
     try:
         images = slots.uploads()
-        cleaned = [media.clean(image) for image in images]  # each image's own problem, before anything is made
+        cleaned = [image_uploads.clean(image) for image in images]  # each image's own problem, before anything is made
     except InvalidInput as error:
         return _compose_page(request, caller, status=status_for(error), error=error.message, error_field="images",
                              **again)
@@ -205,7 +205,7 @@ class ImageView:
     """An attached image on a page: its description and file name cut into pieces that mark the findings
     in them (as the post's text is), and a size to show it at."""
 
-    info: media.MediaInfo
+    info: draft_media.MediaInfo
     alt_pieces: tuple[Piece, ...]
     name_pieces: tuple[Piece, ...]
     width: int
@@ -217,12 +217,12 @@ def fitted(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def image_views(text: str, images: Sequence[media.MediaInfo], reasons: Sequence[Mapping[str, Any]],
+def image_views(text: str, images: Sequence[draft_media.MediaInfo], reasons: Sequence[Mapping[str, Any]],
                 box: tuple[int, int] = (320, 240)) -> list[ImageView]:
-    """``reasons`` as stored; their evidence spans index the checked text (``media.check_text``)."""
+    """``reasons`` as stored; their evidence spans index the checked text (``draft_media.check_text``)."""
     spans = [(e.get("start"), e.get("end"), number) for number, reason in enumerate(reasons, start=1)
              for e in reason.get("evidence") or [] if isinstance(e, Mapping)]
-    _, segments = media.check_text(text, images)
+    _, segments = draft_media.check_text(text, images)
     found: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
     for segment in segments:
         found[(segment.position, segment.part)] = [
@@ -242,7 +242,7 @@ def draft_page(request: Request, caller: Caller, draft_id: uuid.UUID, *, status:
     state = get_state(request)
     principal = caller.principal
     draft = queries.get_draft(state.sessions, principal, draft_id)
-    images = media.list_media(state.sessions, principal, draft_id)
+    images = draft_media.list_media(state.sessions, principal, draft_id)
     explained = None
     if draft.decision is not None:
         explained = explain(draft.text, draft.decision.action, draft.decision.reasons,
@@ -256,9 +256,9 @@ def draft_page(request: Request, caller: Caller, draft_id: uuid.UUID, *, status:
                   mine=draft.author_id == caller.member_id, mfa_enabled=caller.mfa_enabled,
                   current="drafts" if draft.author_id == caller.member_id else "approvals",
                   images=image_views(draft.text, images, draft.decision.reasons if draft.decision else []),
-                  max_images=media.MAX_PER_DRAFT, max_alt=media.MAX_ALT_CHARS,
-                  refused=media.publishing_problems(state.sessions, principal.organisation_id, draft.account_ids,
-                                                    bool(images)),
+                  max_images=image_uploads.MAX_PER_DRAFT, max_alt=image_uploads.MAX_ALT_CHARS,
+                  refused=network_media.publishing_problems(state.sessions, principal.organisation_id,
+                                                            draft.account_ids, bool(images)),
                   reply=reply_targets(state.sessions, principal, [draft_id]).get(draft_id))
 
 
@@ -306,8 +306,9 @@ def add_image(request: Request, draft_id: uuid.UUID, caller: FormCaller, version
     try:
         if image is None or (not image.filename and not image.size):
             raise InvalidInput("choose an image")
-        upload = media.Upload(filename=image.filename or "", data=image.file.read(media.MAX_FILE_BYTES + 1),
-                              alt_text=forms.text(alt_text, "description"))
+        upload = image_uploads.Upload(filename=image.filename or "",
+                                      data=image.file.read(image_uploads.MAX_FILE_BYTES + 1),
+                                      alt_text=forms.text(alt_text, "description"))
         draft_images.attach_media(state.sessions, caller.principal, draft_id, upload, forms.version(version),
                                   clock=state.clock)
     except InvalidInput as error:
@@ -327,7 +328,7 @@ def remove_image(request: Request, draft_id: uuid.UUID, media_id: uuid.UUID, cal
 @router.get("/drafts/{draft_id}/media/{media_id}")
 def image_file(request: Request, draft_id: uuid.UUID, media_id: uuid.UUID, caller: PageCaller) -> Response:
     """The stored (cleaned) image, as its own type and sandboxed: it can never run as a page."""
-    info, data = media.read_image(get_state(request).sessions, caller.principal, draft_id, media_id)
+    info, data = draft_media.read_image(get_state(request).sessions, caller.principal, draft_id, media_id)
     return Response(content=data, media_type=info.content_type,
                     headers={"Content-Security-Policy": "default-src 'none'; sandbox", "Content-Disposition": "inline"})
 

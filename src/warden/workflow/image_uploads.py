@@ -1,4 +1,4 @@
-"""Images attached to drafts: what is accepted, how it is cleaned, and the reads around it.
+"""Cleaning an uploaded image before it joins a draft: what is accepted, how it is cleaned, and its alt text.
 
 An upload is hostile until it is cleaned:
 
@@ -13,32 +13,28 @@ An upload is hostile until it is cleaned:
   direction-changing characters, bounded, and escaped wherever it is shown.
 - Alt text is required (WCAG 2.2, 1.1.1) and bounded to what every network takes.
 
-The draft's state changes (attach, remove, re-check) are in ``workflow.draft_images``.
+``clean`` turns an ``Upload`` into a ``Cleaned`` image or says why not (``InvalidInput``: 413, 415 or 422), and
+the limits here (``MAX_FILE_BYTES``, ``MAX_PER_DRAFT``, ``MAX_ALT_CHARS``, ``MAX_UPLOAD_BODY``) are the ones the
+API and the console hold a request to before they read it. Kept apart from everything that needs the
+database: the draft's state changes (attach, remove, re-check) are in ``workflow.draft_images``, reading the
+stored images in ``workflow.draft_media``, and what each network publishes in ``workflow.network_media``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import re
 import unicodedata
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from PIL import Image, ImageSequence
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker, undefer
 
-from warden.connectors.base import Capability, Media
 from warden.domain.errors import InvalidInput
-from warden.storage.tables import Draft, DraftMedia, SocialAccount
-from warden.storage.work_tables import OutboxPost
-from warden.workflow.errors import NotFound
-from warden.workflow.loading import get_owned
-from warden.workflow.permissions import Permission, authorize
-from warden.workflow.principal import Principal
+
+__all__ = ["CONTENT_TYPES", "MAX_ALT_CHARS", "MAX_ANIMATION_PIXELS", "MAX_FILE_BYTES", "MAX_FRAMES", "MAX_NAME_CHARS",
+           "MAX_PER_DRAFT", "MAX_PIXELS", "MAX_UPLOAD_BODY", "TYPES", "Cleaned", "Upload", "alt_text", "clean",
+           "safe_filename", "sniff"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PER_DRAFT = 4
@@ -53,16 +49,6 @@ MAX_UPLOAD_BODY = MAX_PER_DRAFT * MAX_FILE_BYTES + 1024 * 1024
 TYPES: Mapping[str, tuple[str, str]] = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg"),
                                         "GIF": ("image/gif", ".gif"), "WEBP": ("image/webp", ".webp")}
 CONTENT_TYPES = frozenset(content_type for content_type, _ in TYPES.values())
-#: What each network publishes, as its connector declares (``tests/workflow/test_media.py`` holds them equal).
-#: Known before any connector is built, so that scheduling can refuse what publishing could not do.
-PUBLISHES: Mapping[str, frozenset[Capability]] = {
-    "x": frozenset({Capability.PUBLISH}),
-    "facebook": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
-    "instagram": frozenset({Capability.PUBLISH_MEDIA}),
-    "mastodon": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
-    "bluesky": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
-    "replay": frozenset({Capability.PUBLISH, Capability.PUBLISH_MEDIA}),
-}
 _GENERIC_ALT = frozenset({"image", "photo", "picture", "img", "pic", "graphic", "alt", "alt text", "screenshot"})
 #: EXIF orientation -> the transpose that stands the picture upright (as ``PIL.ImageOps.exif_transpose``).
 _UPRIGHT: Mapping[int, Image.Transpose] = {
@@ -98,31 +84,6 @@ class Cleaned:
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
-
-@dataclass(frozen=True)
-class MediaInfo:
-    """An attached image without its bytes."""
-
-    id: uuid.UUID
-    draft_id: uuid.UUID
-    position: int
-    filename: str
-    content_type: str
-    byte_size: int
-    width: int
-    height: int
-    alt_text: str
-    sha256: str
-
-
-class Described(Protocol):
-    @property
-    def filename(self) -> str: ...
-    @property
-    def alt_text(self) -> str: ...
-
-
-# ------------------------------------------------------------------------------ cleaning
 
 def sniff(data: bytes) -> str | None:
     """The image format the content says it is (magic numbers), or None."""
@@ -265,139 +226,3 @@ def _animation(image: Image.Image, kind: str) -> bytes:
     frames[0].save(out, format=kind, save_all=True, append_images=frames[1:], duration=durations,
                    loop=int(loop) if isinstance(loop, int) else 0, **extra)
     return out.getvalue()
-
-
-# ------------------------------------------------------------------------- the risk check
-
-@dataclass(frozen=True)
-class Segment:
-    """Where an image's words sit in the text the risk engine checked."""
-
-    position: int
-    part: str  # alt_text | filename
-    start: int
-    end: int
-
-
-def name_words(filename: str) -> str:
-    """A file name as words ("jo_bloggs-custody.jpg" -> "jo bloggs custody jpg"), the same length, so that
-    word-bounded matching (names in the registers, lexicon entries) sees it and offsets still fit the name."""
-    return re.sub(r"[_\-.+~]", " ", filename)
-
-
-def check_text(text: str, images: Sequence[Described]) -> tuple[str, list[Segment]]:
-    """The post and what its images say (alt text, file name), as one text for the risk engine: each image's
-    words are published (alt text) or may be (a file name), so they meet the same policy as the post."""
-    parts, segments, offset = [text], [], len(text)
-    for position, image in enumerate(images, start=1):
-        for part, label, value in (("alt_text", "description", image.alt_text),
-                                   ("filename", "file name", name_words(image.filename))):
-            if not value:
-                continue
-            prefix = f"\n\nImage {position} {label}: "
-            start = offset + len(prefix)
-            parts.append(prefix + value)
-            offset = start + len(value)
-            segments.append(Segment(position, part, start, offset))
-    return "".join(parts), segments
-
-
-#: A network as its author would name it, with its article ("an X account").
-_ACCOUNT_OF = {"x": "an X", "facebook": "a Facebook", "instagram": "an Instagram", "mastodon": "a Mastodon",
-               "bluesky": "a Bluesky", "replay": "a replay"}
-
-
-def publishing_problem(network: str, handle: str, with_media: bool) -> str | None:
-    """Why an account cannot publish this draft, in words for its author; None when it can."""
-    can = PUBLISHES.get(network)
-    account = f"{_ACCOUNT_OF.get(network, 'a ' + network)} account"
-    if with_media and (can is None or Capability.PUBLISH_MEDIA not in can):
-        takers = ", ".join(sorted(n for n, c in PUBLISHES.items() if Capability.PUBLISH_MEDIA in c))
-        return (f"Warden cannot publish images from {handle} ({account}): remove the images, "
-                f"or choose accounts on a network that takes them ({takers})")
-    if not with_media and can is not None and Capability.PUBLISH not in can:
-        return f"every post from {handle} ({account}) needs an image: add one"
-    return None
-
-
-def publishing_problems(sessions: sessionmaker[Session], organisation_id: uuid.UUID,
-                        account_ids: Sequence[uuid.UUID], with_media: bool) -> list[str]:
-    """Why scheduling a draft for these accounts would be refused (a page says so before anyone tries)."""
-    with sessions() as session:
-        found = session.execute(select(SocialAccount.network, SocialAccount.handle).where(
-            SocialAccount.organisation_id == organisation_id, SocialAccount.id.in_(list(account_ids)))
-            .order_by(SocialAccount.handle)).all()
-    return [p for network, handle in found if (p := publishing_problem(network, handle, with_media))]
-
-
-# ----------------------------------------------------------------------------------- reads
-
-def _info(row: DraftMedia) -> MediaInfo:
-    return MediaInfo(id=row.id, draft_id=row.draft_id, position=row.position, filename=row.filename,
-                     content_type=row.content_type, byte_size=row.byte_size, width=row.width, height=row.height,
-                     alt_text=row.alt_text, sha256=row.sha256)
-
-
-def rows(session: Session, organisation_id: uuid.UUID, draft_id: uuid.UUID) -> list[DraftMedia]:
-    """The draft's images in order, without their bytes."""
-    return list(session.execute(select(DraftMedia).where(
-        DraftMedia.organisation_id == organisation_id, DraftMedia.draft_id == draft_id)
-        .order_by(DraftMedia.position)).scalars())
-
-
-def of_drafts(session: Session, organisation_id: uuid.UUID,
-              draft_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[MediaInfo]]:
-    """Images of many drafts in one query (a queue page); the caller has already chosen drafts it may read."""
-    found: dict[uuid.UUID, list[MediaInfo]] = {}
-    if not draft_ids:
-        return found
-    for row in session.execute(select(DraftMedia).where(
-            DraftMedia.organisation_id == organisation_id, DraftMedia.draft_id.in_(list(draft_ids)))
-            .order_by(DraftMedia.draft_id, DraftMedia.position)).scalars():
-        found.setdefault(row.draft_id, []).append(_info(row))
-    return found
-
-
-def _readable_draft(session: Session, principal: Principal, draft_id: uuid.UUID) -> Draft:
-    draft = get_owned(session, Draft, draft_id, principal.organisation_id)
-    authorize(principal, Permission.DRAFT_READ, draft.team_id)
-    return draft
-
-
-def list_media(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID) -> list[MediaInfo]:
-    with sessions() as session:
-        _readable_draft(session, principal, draft_id)
-        return [_info(row) for row in rows(session, principal.organisation_id, draft_id)]
-
-
-def read_image(sessions: sessionmaker[Session], principal: Principal, draft_id: uuid.UUID,
-               media_id: uuid.UUID) -> tuple[MediaInfo, bytes]:
-    """One image and its (cleaned) bytes, for a member who may read the draft."""
-    with sessions() as session:
-        _readable_draft(session, principal, draft_id)
-        row = session.execute(select(DraftMedia).options(undefer(DraftMedia.data)).where(
-            DraftMedia.id == media_id, DraftMedia.draft_id == draft_id,
-            DraftMedia.organisation_id == principal.organisation_id)).scalar_one_or_none()
-        if row is None:
-            raise NotFound("no such image")
-        return _info(row), row.data
-
-
-def for_outbox(session: Session, organisation_id: uuid.UUID, outbox_id: uuid.UUID) -> list[Media]:
-    """What the connector publishes with an outbox post: its draft's images, in order, with their alt text."""
-    draft_id = session.execute(select(OutboxPost.draft_id).where(
-        OutboxPost.id == outbox_id, OutboxPost.organisation_id == organisation_id)).scalar_one_or_none()
-    if draft_id is None:
-        return []
-    found = session.execute(select(DraftMedia).options(undefer(DraftMedia.data)).where(
-        DraftMedia.organisation_id == organisation_id, DraftMedia.draft_id == draft_id)
-        .order_by(DraftMedia.position)).scalars()
-    return [Media(filename=publish_name(row), content_type=row.content_type, data=row.data, alt_text=row.alt_text)
-            for row in found]
-
-
-def publish_name(row: DraftMedia) -> str:
-    """The name a network is given: the (cleaned) name with the extension its content really has."""
-    extension = next((ext for content_type, ext in TYPES.values() if content_type == row.content_type), "")
-    stem = row.filename.rsplit(".", 1)[0] if "." in row.filename else row.filename
-    return f"{stem or 'image'}{extension}"
