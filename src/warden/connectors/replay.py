@@ -44,7 +44,7 @@ CAPABILITIES = frozenset({Capability.FETCH, Capability.PUBLISH, Capability.PUBLI
                           Capability.DELETE,
                           Capability.HIDE_REPLY, Capability.UNHIDE_REPLY, Capability.BLOCK, Capability.MUTE,
                           Capability.REPORT, Capability.RECENT_POSTS, Capability.DIRECT_MESSAGES})
-#: The file extension of each image type Warden publishes (it publishes only what ``workflow.media`` cleaned).
+#: The file extension of each image type Warden publishes (it publishes only what ``workflow.image_uploads`` cleaned).
 IMAGE_EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
 
 
