@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
-from warden.web import queries
+from warden.web import queries_audit
 from warden.web.api.deps import Caller, PageParams, State
 from warden.web.idempotency import IdempotentRoute
 from warden.web.pagination import Page
@@ -25,18 +25,18 @@ def audit_filter(actor: Annotated[str | None, Query(max_length=64, description="
                  action: Annotated[str | None, Query(max_length=64, description="Exact, or a prefix ending in '.'")
                                    ] = None,
                  since: Annotated[AwareDatetime | None, Query()] = None,
-                 until: Annotated[AwareDatetime | None, Query()] = None) -> queries.AuditFilter:
-    return queries.AuditFilter(actor=actor, object_type=object_type, object_id=object_id, action=action,
+                 until: Annotated[AwareDatetime | None, Query()] = None) -> queries_audit.AuditFilter:
+    return queries_audit.AuditFilter(actor=actor, object_type=object_type, object_id=object_id, action=action,
                                since=since, until=until)
 
 
-Filter = Annotated[queries.AuditFilter, Depends(audit_filter)]
+Filter = Annotated[queries_audit.AuditFilter, Depends(audit_filter)]
 
 
 @router.get("", response_model=Page[AuditEntryOut])
 def search(principal: Caller, state: State, page: PageParams, where: Filter) -> Page[AuditEntryOut]:
     """Newest first. The search itself is recorded (audit.consulted)."""
-    return queries.search_audit(state.sessions, principal, where, page, state.clock)
+    return queries_audit.search_audit(state.sessions, principal, where, page, state.clock)
 
 
 @router.get("/export", response_class=StreamingResponse,
@@ -47,6 +47,6 @@ def export(principal: Caller, state: State, where: Filter) -> StreamingResponse:
     A sensitive action: needs a sign-in or step-up in the last five minutes (API tokens cannot export)."""
     authorize(principal, Permission.AUDIT_READ)
     require_step_up(principal, state.clock)
-    lines = queries.export_audit(state.sessions, principal, where, state.clock)
+    lines = queries_audit.export_audit(state.sessions, principal, where, state.clock)
     return StreamingResponse(lines, media_type="application/x-ndjson",
                              headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'})

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from warden.domain.messages import MAX_HANDLE
-from warden.web import queries
+from warden.web import queries_review
 from warden.web.api.deps import Caller, PageParams, State
 from warden.web.idempotency import IdempotentRoute
 from warden.web.pagination import Page
@@ -104,20 +104,20 @@ def list_cases(principal: Caller, state: State, page: PageParams,
                severity_min: Annotated[int | None, Query(ge=0, le=4)] = None,
                assignee_id: Annotated[uuid.UUID | None, Query()] = None) -> Page[CaseSummary]:
     """The queue, most urgent first (severity, then newest); only the teams whose cases the caller may read."""
-    return queries.list_cases(state.sessions, principal, page, account_id, state_is, severity_min, assignee_id)
+    return queries_review.list_cases(state.sessions, principal, page, account_id, state_is, severity_min, assignee_id)
 
 
 @router.get("/{case_id}", response_model=CaseOut)
 def get_case(case_id: uuid.UUID, principal: Caller, state: State) -> CaseOut:
     """The case, its messages in order with their stored decisions, and the actions this viewer may take now.
     A hidden message's text is withheld here: GET /messages/{id} shows it, and that look is audited."""
-    return queries.get_case(state.sessions, principal, case_id)
+    return queries_review.get_case(state.sessions, principal, case_id)
 
 
 @router.post("/{case_id}/assign", response_model=CaseOut)
 def assign(case_id: uuid.UUID, body: AssignIn, principal: Caller, state: State) -> CaseOut:
     cases.assign(state.sessions, principal, case_id, body.assignee_id, body.expected_version, clock=state.clock)
-    return queries.case_after_action(state.sessions, principal, case_id)
+    return queries_review.case_after_action(state.sessions, principal, case_id)
 
 
 @router.post("/{case_id}/actions", response_model=CaseOut)
@@ -125,7 +125,7 @@ def act(case_id: uuid.UUID, body: ActionIn, principal: Caller, state: State) -> 
     """Network actions (hide, unhide, delete, reply, block_author) are refused during a lockdown (423)."""
     cases.act(state.sessions, principal, case_id, body.action, body.expected_version, body.reason,
               body.message_id, clock=state.clock)
-    return queries.case_after_action(state.sessions, principal, case_id)
+    return queries_review.case_after_action(state.sessions, principal, case_id)
 
 
 @router.post("/{case_id}/replies", response_model=ReplyOut, status_code=201)
@@ -137,7 +137,7 @@ def reply(case_id: uuid.UUID, body: ReplyIn, principal: Caller, state: State) ->
     direct message (409)."""
     done = case_replies.reply(state.sessions, principal, case_id, body.message_id, body.text,
                               body.expected_version, acknowledge_warnings=body.acknowledge_warnings, clock=state.clock)
-    draft = queries.draft_after_action(state.sessions, principal, done.draft_id)
+    draft = queries_review.draft_after_action(state.sessions, principal, done.draft_id)
     [view] = [r for r in case_replies.replies(state.sessions, principal, case_id) if r.draft_id == done.draft_id]
     return ReplyOut(**draft.model_dump(), case_id=case_id, message_id=view.message_id, in_reply_to=view.in_reply_to)
 
@@ -152,20 +152,20 @@ def list_replies(case_id: uuid.UUID, principal: Caller, state: State) -> list[Re
 @router.post("/{case_id}/close", response_model=CaseOut)
 def close(case_id: uuid.UUID, body: CloseIn, principal: Caller, state: State) -> CaseOut:
     cases.close(state.sessions, principal, case_id, body.expected_version, body.reason, clock=state.clock)
-    return queries.case_after_action(state.sessions, principal, case_id)
+    return queries_review.case_after_action(state.sessions, principal, case_id)
 
 
 @router.post("/{case_id}/reopen", response_model=CaseOut)
 def reopen(case_id: uuid.UUID, body: ReopenIn, principal: Caller, state: State) -> CaseOut:
     cases.reopen(state.sessions, principal, case_id, body.expected_version, body.reason, clock=state.clock)
-    return queries.case_after_action(state.sessions, principal, case_id)
+    return queries_review.case_after_action(state.sessions, principal, case_id)
 
 
 @messages.get("/{message_id}", response_model=MessageOut)
 def view_message(message_id: uuid.UUID, principal: Caller, state: State) -> MessageOut:
     """One message with its text, even if hidden: looking at a hidden message is recorded in the audit log."""
     message = cases.view_message(state.sessions, principal, message_id, clock=state.clock)
-    return queries.message_view(state.sessions, principal, message)
+    return queries_review.message_view(state.sessions, principal, message)
 
 
 @messages.post("/{message_id}/findings/{index}/verdict", status_code=204)

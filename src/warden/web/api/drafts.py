@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from warden.web import queries
+from warden.web import queries, queries_review
 from warden.web.api.deps import Caller, PageParams, State
 from warden.web.idempotency import IdempotentRoute
 from warden.web.pagination import Page
@@ -91,7 +91,7 @@ def _view(state: WebState, principal: Principal, draft: DraftOut) -> DraftView:
 
 
 def _after(state: WebState, principal: Principal, draft_id: uuid.UUID) -> DraftView:
-    return _view(state, principal, queries.draft_after_action(state.sessions, principal, draft_id))
+    return _view(state, principal, queries_review.draft_after_action(state.sessions, principal, draft_id))
 
 
 @router.post("", response_model=DraftView, status_code=201)
@@ -107,13 +107,13 @@ def list_drafts(principal: Caller, state: State, page: PageParams,
                 team_id: Annotated[uuid.UUID | None, Query()] = None,
                 author_id: Annotated[uuid.UUID | None, Query()] = None) -> Page[DraftSummary]:
     """Newest first; only the teams whose drafts the caller may read."""
-    return queries.list_drafts(state.sessions, principal, page, state_is, team_id, author_id)
+    return queries_review.list_drafts(state.sessions, principal, page, state_is, team_id, author_id)
 
 
 @router.get("/{draft_id}", response_model=DraftView)
 def get_draft(draft_id: uuid.UUID, principal: Caller, state: State) -> DraftView:
     """The draft with its stored decision: the reasons, in the policy's words, and the evidence."""
-    return _view(state, principal, queries.get_draft(state.sessions, principal, draft_id))
+    return _view(state, principal, queries_review.get_draft(state.sessions, principal, draft_id))
 
 
 @router.patch("/{draft_id}", response_model=DraftView)

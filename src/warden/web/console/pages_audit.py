@@ -14,7 +14,7 @@ from warden.audit.report import VerificationReport
 from warden.audit.verify import load_entries, verify_chain
 from warden.auth.errors import InvalidCredentials, InvalidMfaCode, MfaRequired, StepUpRequired, TooManyAttempts
 from warden.storage import audit_log
-from warden.web import queries
+from warden.web import queries_audit
 from warden.web.console import forms, reads
 from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller
 from warden.web.console.pages_approvals import step_up
@@ -42,9 +42,9 @@ def _day(value: str, *, end: bool = False) -> datetime | None:
 
 
 def _filter(actor: str, action: str, object_type: str, object_id: str, since: str,
-            until: str) -> queries.AuditFilter:
+            until: str) -> queries_audit.AuditFilter:
     member = forms.optional_identifier(actor)
-    return queries.AuditFilter(
+    return queries_audit.AuditFilter(
         actor=str(member) if member else None, action=action.strip()[:64] or None,
         object_type=object_type if object_type in OBJECT_TYPES else None, object_id=object_id.strip()[:64] or None,
         since=_day(since), until=_day(until, end=True))
@@ -56,7 +56,8 @@ def audit_page(request: Request, caller: Caller, *, status: int = 200, report: V
     state = get_state(request)
     principal = caller.principal
     where = _filter(actor, action, object_type, object_id, since, until)
-    page = queries.search_audit(state.sessions, principal, where, PageRequest(limit=50, cursor=cursor), state.clock)
+    page = queries_audit.search_audit(state.sessions, principal, where, PageRequest(limit=50, cursor=cursor),
+                                      state.clock)
     members = reads.organisation_members(state.sessions, principal)
     query = {"actor": actor, "action": action, "object_type": object_type, "object_id": object_id,
              "since": since, "until": until}
@@ -96,6 +97,6 @@ def export(request: Request, caller: FormCaller, password: Annotated[str, Form(m
         return audit_page(request, caller, status=401, error="The password or code is not right.")
     except (TooManyAttempts, StepUpRequired) as error:
         return audit_page(request, caller, status=status_for(error), error=error.message)
-    lines = queries.export_audit(state.sessions, fresh.principal, queries.AuditFilter(), state.clock)
+    lines = queries_audit.export_audit(state.sessions, fresh.principal, queries_audit.AuditFilter(), state.clock)
     return StreamingResponse(lines, media_type="application/x-ndjson",
                              headers={"Content-Disposition": 'attachment; filename="audit.jsonl"'})

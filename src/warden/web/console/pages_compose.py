@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from warden.domain.enums import AccountType, Direction, OutboundAction, action_rank
 from warden.domain.errors import InvalidInput, WardenError
 from warden.engine import MAX_TEXT_CHARS
-from warden.web import queries
+from warden.web import queries, queries_review
 from warden.web.console import forms, reads
 from warden.web.console.explain import Explained, explain
 from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller, see_other
@@ -192,8 +192,8 @@ def compose_submit(request: Request, caller: FormCaller, slots: Slots, text: Tex
 @router.get("/drafts")
 def my_drafts(request: Request, caller: PageCaller, cursor: str | None = None) -> Response:
     state = get_state(request)
-    page = queries.list_drafts(state.sessions, caller.principal, PageRequest(limit=50, cursor=cursor), None, None,
-                               caller.member_id)
+    page = queries_review.list_drafts(state.sessions, caller.principal, PageRequest(limit=50, cursor=cursor), None,
+                                      None, caller.member_id)
     handles = reads.account_handles(state.sessions, caller.principal,
                                     [a for d in page.items for a in d.account_ids])
     return render(request, "drafts.html", page=page, handles=handles, labels=STATE_LABELS, tones=STATE_TONES,
@@ -241,7 +241,7 @@ def draft_page(request: Request, caller: Caller, draft_id: uuid.UUID, *, status:
                errors: Mapping[str, str] | None = None, values: Mapping[str, str] | None = None) -> Response:
     state = get_state(request)
     principal = caller.principal
-    draft = queries.get_draft(state.sessions, principal, draft_id)
+    draft = queries_review.get_draft(state.sessions, principal, draft_id)
     images = draft_media.list_media(state.sessions, principal, draft_id)
     explained = None
     if draft.decision is not None:
@@ -269,7 +269,7 @@ def draft_view(request: Request, draft_id: uuid.UUID, caller: PageCaller) -> Res
 
 def _after(request: Request, caller: Caller, draft_id: uuid.UUID, done: str) -> Response:
     """Authors go back to their draft; reviewers to the queue."""
-    draft = queries.draft_after_action(get_state(request).sessions, caller.principal, draft_id)
+    draft = queries_review.draft_after_action(get_state(request).sessions, caller.principal, draft_id)
     if draft.author_id == caller.member_id:
         return see_other(f"/drafts/{draft_id}?done={done}")
     return see_other(f"/approvals?done={done}")

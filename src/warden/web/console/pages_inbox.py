@@ -23,7 +23,7 @@ from fastapi.responses import Response
 
 from warden.domain.errors import InvalidInput, WardenError
 from warden.engine import MAX_TEXT_CHARS
-from warden.web import queries
+from warden.web import queries_review
 from warden.web.console import forms, queues, reads
 from warden.web.console.explain import ACTION_LABELS, ACTION_TONES, SENSITIVE_INBOUND, Explained, explain, plain
 from warden.web.console.guard import ConsoleRoute, FormCaller, PageCaller, is_htmx, see_other
@@ -113,7 +113,7 @@ def case_page(request: Request, caller: Caller, case_id: uuid.UUID, *, status: i
               values: Mapping[str, str] | None = None) -> Response:
     web = get_state(request)
     principal = caller.principal
-    case = queries.get_case(web.sessions, principal, case_id)
+    case = queries_review.get_case(web.sessions, principal, case_id)
     standards = reads.standards(web.sessions, principal.organisation_id)
     shown = revealed or {}
     offered = case.available_actions
@@ -175,7 +175,7 @@ def reveal(request: Request, case_id: uuid.UUID, message_id: uuid.UUID, caller: 
     """Show a hidden message's text: ``workflow.cases.view_message`` records the look in the audit log."""
     web = get_state(request)
     message = cases.view_message(web.sessions, caller.principal, message_id, clock=web.clock)
-    shown = queries.message_view(web.sessions, caller.principal, message)
+    shown = queries_review.message_view(web.sessions, caller.principal, message)
     if is_htmx(request):
         view = _message_view(shown, reads.standards(web.sessions, caller.principal.organisation_id), revealed=True)
         return render(request, "partials/message_text.html", view=view, case_id=case_id)
