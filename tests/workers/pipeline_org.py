@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,9 +13,10 @@ from sqlalchemy import Engine, update
 
 from warden.auth.credentials import CredentialCipher, Keyring
 from warden.auth.keys import generate_key
-from warden.storage.tables import SocialAccount
+from warden.storage.tables import Draft, SocialAccount
 from warden.workers.connecting import Connectors
 from warden.workers.pipeline import Pipeline
+from warden.workflow import drafts
 from workflow_org import Org, build_org
 
 
@@ -49,3 +51,17 @@ def published(feed: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def scheduled_draft(org: Org, when: datetime,
+                    text: str = "The A64 is open again in both directions. Thanks for your patience.") -> uuid.UUID:
+    """A clean draft for the corporate account, submitted (allowed at once) and scheduled for ``when``."""
+    draft_id = drafts.create_draft(org.sessions, org.publisher, team_id=org.team, account_ids=[org.corporate],
+                                   text=text)
+    drafts.submit_draft(org.sessions, org.publisher, draft_id)
+    with org.sessions() as session:
+        draft = session.get(Draft, draft_id)
+        assert draft is not None and draft.state == "allowed"
+        version = draft.version
+    drafts.schedule(org.sessions, org.publisher, draft_id, version, when)
+    return draft_id

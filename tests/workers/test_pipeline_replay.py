@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pipeline_org import message, pipeline, published, replay_org, write_messages
+from pipeline_org import message, pipeline, published, replay_org, scheduled_draft, write_messages
 from sqlalchemy import Engine, func, select
 
 from warden.cli.stats import stats_command
 from warden.connectors.base import OutboundPost
 from warden.storage.tables import Alert, Case, Draft, Message, SocialAccount
 from warden.storage.work_tables import AccountSync, InboxItem, NetworkTask, OutboxPost
-from warden.workflow import drafts, outbox
+from warden.workflow import outbox
 
 pytestmark = pytest.mark.db
 
@@ -79,22 +79,10 @@ def test_cursor_resumes_where_it_stopped(db_engine: Engine, tmp_path: Path) -> N
     assert count(org, Message) == 8
 
 
-def _scheduled_draft(org, when: datetime) -> object:  # type: ignore[no-untyped-def]
-    draft_id = drafts.create_draft(org.sessions, org.publisher, team_id=org.team, account_ids=[org.corporate],
-                                   text="The A64 is open again in both directions. Thanks for your patience.")
-    drafts.submit_draft(org.sessions, org.publisher, draft_id)
-    with org.sessions() as session:
-        draft = session.get(Draft, draft_id)
-        assert draft is not None and draft.state == "allowed"
-        version = draft.version
-    drafts.schedule(org.sessions, org.publisher, draft_id, version, when)
-    return draft_id
-
-
 def test_scheduled_post_is_published_once_when_due(db_engine: Engine, tmp_path: Path) -> None:
     org, feed = replay_org(db_engine, tmp_path)
     now = datetime.now(UTC)
-    draft_id = _scheduled_draft(org, now + timedelta(minutes=10))
+    draft_id = scheduled_draft(org, now + timedelta(minutes=10))
     run = pipeline(org)
     assert run.run_once().published == 0  # not due yet
     assert published(feed) == []
@@ -112,7 +100,7 @@ def test_scheduled_post_is_published_once_when_due(db_engine: Engine, tmp_path: 
 def test_post_due_while_down_is_missed_after_the_late_window(db_engine: Engine, tmp_path: Path) -> None:
     org, feed = replay_org(db_engine, tmp_path)
     now = datetime.now(UTC)
-    draft_id = _scheduled_draft(org, now + timedelta(minutes=1))
+    draft_id = scheduled_draft(org, now + timedelta(minutes=1))
     run = pipeline(org)
     run.clock = lambda: now + timedelta(hours=3)  # the policy's window is 30 minutes
     run.run_once()
@@ -126,7 +114,7 @@ def test_post_due_while_down_is_missed_after_the_late_window(db_engine: Engine, 
 def test_post_due_while_down_goes_out_late_within_the_window(db_engine: Engine, tmp_path: Path) -> None:
     org, feed = replay_org(db_engine, tmp_path)
     now = datetime.now(UTC)
-    _scheduled_draft(org, now + timedelta(minutes=1))
+    scheduled_draft(org, now + timedelta(minutes=1))
     run = pipeline(org)
     run.clock = lambda: now + timedelta(minutes=20)
     run.run_once()
@@ -138,7 +126,7 @@ def test_a_worker_that_died_mid_call_is_reconciled_not_resent(db_engine: Engine,
     expires, the post becomes unconfirmed, reconciliation finds it."""
     org, feed = replay_org(db_engine, tmp_path)
     now = datetime.now(UTC)
-    _scheduled_draft(org, now)
+    scheduled_draft(org, now)
     run = pipeline(org, lease=timedelta(seconds=30))
     claimed = outbox.claim_due(org.sessions, "dead-worker", timedelta(seconds=30))
     assert len(claimed) == 1

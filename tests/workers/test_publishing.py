@@ -7,15 +7,14 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from pipeline_org import replay_org
+from pipeline_org import replay_org, scheduled_draft
 from sqlalchemy import Engine, select
 
 from warden.connectors.base import AccountRef, OutboundPost, Published
 from warden.connectors.replay import ReplayConnector
-from warden.storage.tables import Draft, SocialAccount
+from warden.storage.tables import SocialAccount
 from warden.storage.work_tables import OutboxPost
 from warden.workers.publishing import publish_due
-from warden.workflow import drafts
 
 pytestmark = pytest.mark.db
 
@@ -28,14 +27,7 @@ def test_a_worker_dying_mid_round_strands_only_the_post_in_flight(db_engine: Eng
     org, _feed = replay_org(db_engine, tmp_path)
     now = datetime.now(UTC)
     for n in range(5):
-        draft_id = drafts.create_draft(org.sessions, org.publisher, team_id=org.team, account_ids=[org.corporate],
-                                       text=f"Community meeting number {n} at the library on Tuesday at 7pm.")
-        drafts.submit_draft(org.sessions, org.publisher, draft_id)
-        with org.sessions() as session:
-            draft = session.get(Draft, draft_id)
-            assert draft is not None and draft.state == "allowed"
-            version = draft.version
-        drafts.schedule(org.sessions, org.publisher, draft_id, version, now)
+        scheduled_draft(org, now, f"Community meeting number {n} at the library on Tuesday at 7pm.")
     calls: list[str] = []
 
     class DiesOnSecondCall(ReplayConnector):
